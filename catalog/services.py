@@ -1,0 +1,142 @@
+"""Writes to the catalogue. Every path (web page, API, import, seeder) goes through these, so
+permission rules, validation and the search column are applied in one place."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from tradeon.accounts.models import Role
+from tradeon.errors import NotAllowed
+
+from .models import Company, HSCode, Product, ProductImage
+
+COMPANY_FIELDS = {
+    "name_ko", "name_en", "business_registration_number", "sector", "description_ko", "description_en",
+    "founded_year", "employees", "revenue_band", "export_countries", "target_countries", "languages",
+    "website", "seoul_award", "status",
+}
+# Fields an SME may not set on its own company: the Seoul Award mark is granted by the agency.
+STAFF_ONLY_COMPANY_FIELDS = {"seoul_award", "business_registration_number"}
+PRODUCT_FIELDS = {
+    "name_ko", "name_en", "description_ko", "description_en", "hs_code", "keywords", "moq", "moq_unit",
+    "price_min", "price_max", "currency", "lead_time_days", "status",
+}
+
+
+def can_manage_company(*, user, company: Company) -> bool:
+    return user.role == Role.STAFF or (user.role == Role.SME and user.company_id == company.pk)
+
+
+def _require_manager(user, company: Company) -> None:
+    if not can_manage_company(user=user, company=company):
+        raise NotAllowed("Only this company's members and agency staff can change it.")
+
+
+def _apply(instance, data: dict, allowed: set[str]) -> None:
+    unknown = set(data) - allowed - {"certifications"}
+    if unknown:
+        raise ValidationError({field: "This field cannot be set here." for field in sorted(unknown)})
+    for field, value in data.items():
+        if field != "certifications":
+            setattr(instance, field, value)
+
+
+def _full_clean(instance, exclude: Iterable[str] = ()) -> None:
+    # Model validation is the single source of field rules (BRN checksum, languages, HS level);
+    # unique checks are left to the database so a race gets a clean IntegrityError -> 409.
+    instance.full_clean(exclude=list(exclude), validate_unique=False)
+
+
+def product_search_text(product: Product) -> str:
+    company = product.company
+    parts = [
+        product.name_ko, product.name_en, product.description_ko, product.description_en, product.keywords,
+        company.name_ko, company.name_en, product.hs_code_id or "",
+    ]
+    return " ".join(p for p in parts if p).lower()
+
+
+@transaction.atomic
+def company_create(*, created_by, certifications=(), **data) -> Company:
+    if created_by is not None and created_by.role != Role.STAFF:
+        raise NotAllowed("Only agency staff can create companies directly; SMEs sign up.")
+    company = Company()
+    _apply(company, data, COMPANY_FIELDS)
+    _full_clean(company)
+    company.save()
+    if certifications:
+        company.certifications.set(certifications)
+    return company
+
+
+@transaction.atomic
+def company_update(*, company: Company, updated_by, **data) -> Company:
+    _require_manager(updated_by, company)
+    if updated_by.role != Role.STAFF:
+        forbidden = sorted(STAFF_ONLY_COMPANY_FIELDS & set(data))
+        forbidden = [f for f in forbidden if data[f] != getattr(company, f)]
+        if forbidden:
+            raise NotAllowed(f"Only agency staff can change {', '.join(forbidden)}.", field=forbidden[0])
+    certifications = data.pop("certifications", None)
+    names_changed = any(f in data for f in ("name_ko", "name_en"))
+    _apply(company, data, COMPANY_FIELDS)
+    _full_clean(company)
+    company.save()
+    if certifications is not None:
+        company.certifications.set(certifications)
+    if names_changed:
+        # Company names are part of every product's search text.
+        for product in company.products.select_related("company"):
+            Product.objects.filter(pk=product.pk).update(search_text=product_search_text(product))
+    return company
+
+
+def _check_hs_subheading(hs_code) -> None:
+    if isinstance(hs_code, HSCode) and hs_code.level != 6:
+        raise ValidationError({"hs_code": f"HS code {hs_code.code} is a chapter or heading; choose a 6-digit subheading."})
+
+
+@transaction.atomic
+def product_create(*, company: Company, created_by, certifications=(), **data) -> Product:
+    if created_by is not None:
+        _require_manager(created_by, company)
+    product = Product(company=company)
+    _apply(product, data, PRODUCT_FIELDS)
+    _check_hs_subheading(product.hs_code if product.hs_code_id else None)
+    _full_clean(product, exclude=["company"])
+    product.search_text = product_search_text(product)
+    product.save()
+    if certifications:
+        product.certifications.set(certifications)
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, updated_by, **data) -> Product:
+    _require_manager(updated_by, product.company)
+    certifications = data.pop("certifications", None)
+    _apply(product, data, PRODUCT_FIELDS)
+    _check_hs_subheading(product.hs_code)
+    _full_clean(product, exclude=["company"])
+    product.search_text = product_search_text(product)
+    product.save()
+    if certifications is not None:
+        product.certifications.set(certifications)
+    return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product, deleted_by) -> None:
+    _require_manager(deleted_by, product.company)
+    product.delete()
+
+
+@transaction.atomic
+def product_image_add(*, product: Product, uploaded_by, image, alt_text: str = "") -> ProductImage:
+    _require_manager(uploaded_by, product.company)
+    position = product.images.count()
+    product_image = ProductImage(product=product, image=image, alt_text=alt_text, position=position, uploaded_by=uploaded_by)
+    product_image.full_clean()
+    product_image.save()
+    return product_image

@@ -1,0 +1,1 @@
+"""Matching between SMEs and buyers: built in the matching-engine issue."""

@@ -1,0 +1,6 @@
+"""Developer and demo settings: embedded defaults (SQLite, in-memory channels, eager Celery)."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
