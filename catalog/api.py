@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from tradeon.accounts.models import Role
 from tradeon.api.fields import CertificationCodeField, CountryListField, HSSubheadingField
-from tradeon.api.permissions import ReadOnlyOrRole
+from tradeon.api.permissions import IsAgencyStaff, ReadOnlyOrRole
 
 from . import selectors, services
 from .models import Certification, Company, HSCode, Product, ProductImage, PublicationStatus, Sector
@@ -142,6 +142,8 @@ class CertificationViewSet(viewsets.ReadOnlyModelViewSet):
 class HSCodeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = HSCodeSerializer
     filter_backends = []
+    lookup_field = "code"
+    lookup_value_regex = r"\d{2}|\d{4}|\d{6}"
 
     def get_queryset(self):
         level = self.request.query_params.get("level")
@@ -159,6 +161,8 @@ class CompanyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
     ordering_fields = ["name_en", "name_ko", "created_at"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Company.objects.none()
         queryset = selectors.company_list(user=self.request.user)
         sector = self.request.query_params.get("sector")
         if sector:
@@ -167,6 +171,12 @@ class CompanyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
 
     def get_serializer_class(self):
         return CompanyListSerializer if self.action == "list" else CompanySerializer
+
+    def get_permissions(self):
+        # SMEs arrive with their company through sign-up; only staff add companies directly.
+        if self.action == "create":
+            return [IsAgencyStaff()]
+        return super().get_permissions()
 
     def create(self, request, *args, **kwargs):
         serializer = CompanySerializer(data=request.data)
@@ -213,6 +223,8 @@ class ProductViewSet(viewsets.ModelViewSet):
     filter_backends = []
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Product.objects.none()
         queryset = selectors.product_list(user=self.request.user)
         if self.action != "list":
             return queryset
@@ -273,6 +285,8 @@ class ProductViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], url_path="images")
     def add_image(self, request, pk=None):
         product = self.get_object()
+        # Refuse before reading the upload: a stranger's file is not worth parsing.
+        services.require_company_manager(user=request.user, company=product.company)
         serializer = ProductImageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         image = services.product_image_add(

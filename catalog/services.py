@@ -28,7 +28,7 @@ def can_manage_company(*, user, company: Company) -> bool:
     return user.role == Role.STAFF or (user.role == Role.SME and user.company_id == company.pk)
 
 
-def _require_manager(user, company: Company) -> None:
+def require_company_manager(*, user, company: Company) -> None:
     if not can_manage_company(user=user, company=company):
         raise NotAllowed("Only this company's members and agency staff can change it.")
 
@@ -72,7 +72,7 @@ def company_create(*, created_by, certifications=(), **data) -> Company:
 
 @transaction.atomic
 def company_update(*, company: Company, updated_by, **data) -> Company:
-    _require_manager(updated_by, company)
+    require_company_manager(user=updated_by, company=company)
     if updated_by.role != Role.STAFF:
         forbidden = sorted(STAFF_ONLY_COMPANY_FIELDS & set(data))
         forbidden = [f for f in forbidden if data[f] != getattr(company, f)]
@@ -100,7 +100,7 @@ def _check_hs_subheading(hs_code) -> None:
 @transaction.atomic
 def product_create(*, company: Company, created_by, certifications=(), **data) -> Product:
     if created_by is not None:
-        _require_manager(created_by, company)
+        require_company_manager(user=created_by, company=company)
     product = Product(company=company)
     _apply(product, data, PRODUCT_FIELDS)
     _check_hs_subheading(product.hs_code if product.hs_code_id else None)
@@ -114,7 +114,7 @@ def product_create(*, company: Company, created_by, certifications=(), **data) -
 
 @transaction.atomic
 def product_update(*, product: Product, updated_by, **data) -> Product:
-    _require_manager(updated_by, product.company)
+    require_company_manager(user=updated_by, company=product.company)
     certifications = data.pop("certifications", None)
     _apply(product, data, PRODUCT_FIELDS)
     _check_hs_subheading(product.hs_code)
@@ -128,13 +128,13 @@ def product_update(*, product: Product, updated_by, **data) -> Product:
 
 @transaction.atomic
 def product_delete(*, product: Product, deleted_by) -> None:
-    _require_manager(deleted_by, product.company)
+    require_company_manager(user=deleted_by, company=product.company)
     product.delete()
 
 
 @transaction.atomic
 def product_image_add(*, product: Product, uploaded_by, image, alt_text: str = "") -> ProductImage:
-    _require_manager(uploaded_by, product.company)
+    require_company_manager(user=uploaded_by, company=product.company)
     position = product.images.count()
     product_image = ProductImage(product=product, image=image, alt_text=alt_text, position=position, uploaded_by=uploaded_by)
     product_image.full_clean()

@@ -3,4 +3,13 @@ from django.urls import path
 from . import views
 
 app_name = "catalog"
-urlpatterns = []
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("products/new/", views.product_create, name="product_create"),
+    path("products/<int:pk>/", views.product_detail, name="product_detail"),
+    path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
+    path("products/<int:pk>/images/", views.product_image_add, name="product_image_add"),
+    path("companies/<int:pk>/", views.company_detail, name="company_detail"),
+    path("hs-codes/lookup/", views.hs_code_lookup, name="hs_code_lookup"),
+]

@@ -37,6 +37,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
 class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Product
+        skip_postgeneration_save = True
 
     company = factory.SubFactory(CompanyFactory)
     name_ko = factory.Sequence(lambda n: f"수분 크림 {n}")

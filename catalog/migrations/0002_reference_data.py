@@ -1,17 +1,10 @@
 from django.db import migrations
 
-from catalog.reference_data import CERTIFICATIONS, SECTORS
+from catalog.reference_data import load_sectors_and_certifications
 
 
 def load(apps, schema_editor):
-    Sector = apps.get_model("catalog", "Sector")
-    Certification = apps.get_model("catalog", "Certification")
-    for order, (code, name_en, name_ko, strategic) in enumerate(SECTORS):
-        Sector.objects.update_or_create(
-            code=code, defaults={"name_en": name_en, "name_ko": name_ko, "is_strategic": strategic, "display_order": order}
-        )
-    for code, name, description in CERTIFICATIONS:
-        Certification.objects.update_or_create(code=code, defaults={"name": name, "description": description})
+    load_sectors_and_certifications(apps.get_model("catalog", "Sector"), apps.get_model("catalog", "Certification"))
 
 
 class Migration(migrations.Migration):

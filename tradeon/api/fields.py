@@ -1,11 +1,14 @@
 """Serializer fields shared by the apps' APIs."""
 
 from django_countries.serializer_fields import CountryField
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Certification, HSCode
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class HSSubheadingField(serializers.RelatedField):
     """A product's HS code: exactly 6 digits and present in the nomenclature."""
 
@@ -31,6 +34,7 @@ class HSSubheadingField(serializers.RelatedField):
         return value.pk
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class HSCodeOfInterestField(HSSubheadingField):
     """An HS code at any level (chapter, heading or subheading): what buyers are interested in."""
 

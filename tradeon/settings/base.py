@@ -172,6 +172,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
+        "PublicationStatusEnum": "catalog.models.PublicationStatus",
+        "SourcingRequestStatusEnum": "buyers.models.SourcingRequestStatus",
+        "VerificationStateEnum": "buyers.models.VerificationState",
+        "CurrencyEnum": "catalog.models.Currency",
+    },
 }
 
 LOGGING = {
