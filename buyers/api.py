@@ -15,8 +15,19 @@ from . import selectors, services
 from .models import BuyerOrganisation, SourcingRequest
 
 PUBLIC_BUYER_FIELDS = [
-    "id", "name", "country", "city", "buyer_type", "sectors", "hs_codes", "import_volume_band", "languages",
-    "time_zone", "website", "description", "verification_state",
+    "id",
+    "name",
+    "country",
+    "city",
+    "buyer_type",
+    "sectors",
+    "hs_codes",
+    "import_volume_band",
+    "languages",
+    "time_zone",
+    "website",
+    "description",
+    "verification_state",
 ]
 
 
@@ -43,10 +54,23 @@ class BuyerSerializer(serializers.ModelSerializer):
     class Meta:
         model = BuyerOrganisation
         fields = PUBLIC_BUYER_FIELDS + [
-            "contact_name", "contact_email", "contact_phone", "reviewed_by", "reviewed_at", "rejection_reason",
-            "created_at", "updated_at",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "reviewed_by",
+            "reviewed_at",
+            "rejection_reason",
+            "created_at",
+            "updated_at",
         ]
-        read_only_fields = ["verification_state", "reviewed_by", "reviewed_at", "rejection_reason", "created_at", "updated_at"]
+        read_only_fields = [
+            "verification_state",
+            "reviewed_by",
+            "reviewed_at",
+            "rejection_reason",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class RejectSerializer(serializers.Serializer):
@@ -104,7 +128,9 @@ class BuyerViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
     def reject(self, request, pk=None):
         serializer = RejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        buyer = services.buyer_reject(buyer=self.get_object(), reviewer=request.user, reason=serializer.validated_data["reason"])
+        buyer = services.buyer_reject(
+            buyer=self.get_object(), reviewer=request.user, reason=serializer.validated_data["reason"]
+        )
         return Response(BuyerSerializer(buyer).data)
 
     @extend_schema(request=None, responses=BuyerSerializer)
@@ -124,9 +150,22 @@ class SourcingRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = SourcingRequest
         fields = [
-            "id", "buyer", "buyer_name", "buyer_country", "title", "description", "hs_codes", "quantity",
-            "quantity_unit", "target_price", "currency", "required_certifications", "wanted_by", "status",
-            "created_at", "updated_at",
+            "id",
+            "buyer",
+            "buyer_name",
+            "buyer_country",
+            "title",
+            "description",
+            "hs_codes",
+            "quantity",
+            "quantity_unit",
+            "target_price",
+            "currency",
+            "required_certifications",
+            "wanted_by",
+            "status",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -161,11 +200,15 @@ class SourcingRequestViewSet(viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         sourcing_request = self.get_object()
-        serializer = SourcingRequestSerializer(sourcing_request, data=request.data, partial=kwargs.get("partial", False))
+        serializer = SourcingRequestSerializer(
+            sourcing_request, data=request.data, partial=kwargs.get("partial", False)
+        )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("buyer", None)
-        sourcing_request = services.sourcing_request_update(sourcing_request=sourcing_request, updated_by=request.user, **data)
+        sourcing_request = services.sourcing_request_update(
+            sourcing_request=sourcing_request, updated_by=request.user, **data
+        )
         return Response(SourcingRequestSerializer(sourcing_request).data)
 
     def destroy(self, request, *args, **kwargs):

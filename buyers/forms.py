@@ -4,7 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from catalog.forms import CertificationsField, HSCodesOfInterestField, LanguagesField, SectorMultipleChoiceField, sector_label
+from catalog.forms import (
+    CertificationsField,
+    HSCodesOfInterestField,
+    LanguagesField,
+    SectorMultipleChoiceField,
+    sector_label,
+)
 from catalog.models import Currency, Sector
 from tradeon.accounts.forms import time_zone_choices
 
@@ -17,7 +23,10 @@ class BuyerOrganisationForm(forms.Form):
     city = forms.CharField(label=_("City"), max_length=120, required=False)
     buyer_type = forms.ChoiceField(label=_("Type of business"), choices=BuyerType.choices)
     sectors = SectorMultipleChoiceField(
-        label=_("Sectors of interest"), queryset=Sector.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Sectors of interest"),
+        queryset=Sector.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     hs_codes = HSCodesOfInterestField(label=_("HS codes of interest"))
     import_volume_band = forms.ChoiceField(
@@ -33,7 +42,9 @@ class BuyerOrganisationForm(forms.Form):
 
     @classmethod
     def initial_for(cls, buyer) -> dict:
-        initial = {name: getattr(buyer, name) for name in cls.base_fields if name not in ("sectors", "hs_codes", "country")}
+        initial = {
+            name: getattr(buyer, name) for name in cls.base_fields if name not in ("sectors", "hs_codes", "country")
+        }
         initial["country"] = buyer.country.code
         initial["sectors"] = list(buyer.sectors.all())
         initial["hs_codes"] = list(buyer.hs_codes.all())
@@ -46,11 +57,15 @@ class SourcingRequestForm(forms.Form):
     hs_codes = HSCodesOfInterestField()
     quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=1)
     quantity_unit = forms.CharField(label=_("Unit"), max_length=30, initial="pcs")
-    target_price = forms.DecimalField(label=_("Target unit price"), required=False, min_value=0, max_digits=14, decimal_places=2)
+    target_price = forms.DecimalField(
+        label=_("Target unit price"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.USD)
     required_certifications = CertificationsField(label=_("Required certifications"))
     wanted_by = forms.DateField(label=_("Wanted by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    status = forms.ChoiceField(label=_("Status"), choices=SourcingRequestStatus.choices, initial=SourcingRequestStatus.OPEN)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=SourcingRequestStatus.choices, initial=SourcingRequestStatus.OPEN
+    )
 
     @classmethod
     def initial_for(cls, sourcing_request) -> dict:
@@ -70,7 +85,9 @@ class BuyerFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sector"].choices = [("", _("All sectors"))] + [(s.code, sector_label(s)) for s in Sector.objects.all()]
+        self.fields["sector"].choices = [("", _("All sectors"))] + [
+            (s.code, sector_label(s)) for s in Sector.objects.all()
+        ]
         self.fields["country"].choices = [("", _("All countries")), *countries]
 
 

@@ -47,7 +47,9 @@ class BuyerOrganisation(models.Model):
     hs_codes = models.ManyToManyField(
         HSCode, blank=True, related_name="interested_buyers", verbose_name=_("HS codes of interest")
     )
-    import_volume_band = models.CharField(_("annual import volume"), max_length=10, choices=ImportVolumeBand.choices, blank=True)
+    import_volume_band = models.CharField(
+        _("annual import volume"), max_length=10, choices=ImportVolumeBand.choices, blank=True
+    )
     languages = models.JSONField(_("languages"), default=list, blank=True, validators=[validate_languages])
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
     website = models.URLField(_("website"), blank=True)
@@ -76,7 +78,10 @@ class BuyerOrganisation(models.Model):
                 name="buyer_review_recorded",
                 condition=Q(verification_state=VerificationState.PENDING)
                 | Q(verification_state=VerificationState.VERIFIED, reviewed_at__isnull=False)
-                | (Q(verification_state=VerificationState.REJECTED, reviewed_at__isnull=False) & ~Q(rejection_reason="")),
+                | (
+                    Q(verification_state=VerificationState.REJECTED, reviewed_at__isnull=False)
+                    & ~Q(rejection_reason="")
+                ),
                 violation_error_message="A verified or rejected buyer needs a review time, and a rejection a reason.",
             )
         ]

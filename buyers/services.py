@@ -10,11 +10,28 @@ from tradeon.errors import InvalidTransition, NotAllowed
 from .models import BuyerOrganisation, SourcingRequest, VerificationState
 
 BUYER_FIELDS = {
-    "name", "country", "city", "buyer_type", "import_volume_band", "languages", "time_zone", "website",
-    "description", "contact_name", "contact_email", "contact_phone",
+    "name",
+    "country",
+    "city",
+    "buyer_type",
+    "import_volume_band",
+    "languages",
+    "time_zone",
+    "website",
+    "description",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
 }
 SOURCING_REQUEST_FIELDS = {
-    "title", "description", "quantity", "quantity_unit", "target_price", "currency", "wanted_by", "status",
+    "title",
+    "description",
+    "quantity",
+    "quantity_unit",
+    "target_price",
+    "currency",
+    "wanted_by",
+    "status",
 }
 
 
@@ -25,7 +42,7 @@ def can_manage_buyer(*, user, buyer: BuyerOrganisation) -> bool:
 def _apply(instance, data: dict, allowed: set[str], relations: set[str]) -> None:
     unknown = set(data) - allowed - relations
     if unknown:
-        raise ValidationError({field: "This field cannot be set here." for field in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set here."))
     for field, value in data.items():
         if field not in relations:
             setattr(instance, field, value)
@@ -103,7 +120,9 @@ def buyer_reopen(*, buyer: BuyerOrganisation, reviewer) -> BuyerOrganisation:
 
 
 @transaction.atomic
-def sourcing_request_create(*, buyer: BuyerOrganisation, created_by, hs_codes=(), required_certifications=(), **data) -> SourcingRequest:
+def sourcing_request_create(
+    *, buyer: BuyerOrganisation, created_by, hs_codes=(), required_certifications=(), **data
+) -> SourcingRequest:
     if not can_manage_buyer(user=created_by, buyer=buyer):
         raise NotAllowed("Only this buyer's members and agency staff can post its sourcing requests.")
     request = SourcingRequest(buyer=buyer)

@@ -1,11 +1,9 @@
 """REST API of the catalogue: sectors, HS codes, certifications, companies, products."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from tradeon.accounts.models import Role
@@ -13,7 +11,7 @@ from tradeon.api.fields import CertificationCodeField, CountryListField, HSSubhe
 from tradeon.api.permissions import IsAgencyStaff, ReadOnlyOrRole
 
 from . import selectors, services
-from .models import Certification, Company, HSCode, Product, ProductImage, PublicationStatus, Sector
+from .models import Certification, Company, HSCode, Product, ProductImage, Sector
 
 
 class SectorSerializer(serializers.ModelSerializer):
@@ -48,10 +46,25 @@ class CompanySerializer(serializers.ModelSerializer):
     class Meta:
         model = Company
         fields = [
-            "id", "name_ko", "name_en", "business_registration_number", "sector", "description_ko",
-            "description_en", "founded_year", "employees", "revenue_band", "export_countries",
-            "target_countries", "certifications", "languages", "website", "seoul_award", "status",
-            "created_at", "updated_at",
+            "id",
+            "name_ko",
+            "name_en",
+            "business_registration_number",
+            "sector",
+            "description_ko",
+            "description_en",
+            "founded_year",
+            "employees",
+            "revenue_band",
+            "export_countries",
+            "target_countries",
+            "certifications",
+            "languages",
+            "website",
+            "seoul_award",
+            "status",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is enforced by the database; the handler turns a clash into a 409, and
@@ -90,9 +103,28 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "id", "company", "company_name_en", "company_name_ko", "sector", "seoul_award", "name_ko", "name_en",
-            "description_ko", "description_en", "hs_code", "keywords", "moq", "moq_unit", "price_min",
-            "price_max", "currency", "lead_time_days", "certifications", "status", "created_at", "updated_at",
+            "id",
+            "company",
+            "company_name_en",
+            "company_name_ko",
+            "sector",
+            "seoul_award",
+            "name_ko",
+            "name_en",
+            "description_ko",
+            "description_en",
+            "hs_code",
+            "keywords",
+            "moq",
+            "moq_unit",
+            "price_min",
+            "price_max",
+            "currency",
+            "lead_time_days",
+            "certifications",
+            "status",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -206,8 +238,12 @@ PRODUCT_SEARCH_PARAMETERS = [
 class _SearchParams(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
     sector = serializers.SlugField(required=False, allow_blank=True)
-    hs = serializers.RegexField(r"^(\d{2}|\d{4}|\d{6})$", required=False, allow_blank=True,
-                                error_messages={"invalid": "hs must be 2, 4 or 6 digits."})
+    hs = serializers.RegexField(
+        r"^(\d{2}|\d{4}|\d{6})$",
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid": "hs must be 2, 4 or 6 digits."},
+    )
     certification = serializers.SlugField(required=False, allow_blank=True)
     seoul_award = serializers.BooleanField(required=False, allow_null=True, default=None)
     moq_max = serializers.IntegerField(required=False, min_value=1)
@@ -240,7 +276,7 @@ class ProductViewSet(viewsets.ModelViewSet):
             seoul_award=data.get("seoul_award"),
             moq_max=data.get("moq_max"),
             company_id=data.get("company"),
-        ).order_by("-company__seoul_award", "id")
+        ).order_by("-id")
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -265,11 +301,15 @@ class ProductViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         company = self._company_for_write(request, data.pop("company", None))
         product = services.product_create(company=company, created_by=request.user, **data)
-        return Response(ProductDetailSerializer(product, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ProductDetailSerializer(product, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
 
     def update(self, request, *args, **kwargs):
         product = self.get_object()
-        serializer = ProductSerializer(product, data=request.data, partial=kwargs.get("partial", False), context={"request": request})
+        serializer = ProductSerializer(
+            product, data=request.data, partial=kwargs.get("partial", False), context={"request": request}
+        )
         serializer.fields["company"].read_only = True
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -290,8 +330,11 @@ class ProductViewSet(viewsets.ModelViewSet):
         serializer = ProductImageSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         image = services.product_image_add(
-            product=product, uploaded_by=request.user, image=serializer.validated_data["image"],
+            product=product,
+            uploaded_by=request.user,
+            image=serializer.validated_data["image"],
             alt_text=serializer.validated_data.get("alt_text", ""),
         )
-        return Response(ProductImageSerializer(image, context={"request": request}).data, status=status.HTTP_201_CREATED)
-
+        return Response(
+            ProductImageSerializer(image, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )

@@ -11,7 +11,10 @@ from .models import Certification, Currency, HSCode, PublicationStatus, RevenueB
 from .validators import LANGUAGE_CODES
 
 _LANGUAGE_NAMES = dict(ALL_LANGUAGES) | {"zh": "Chinese", "fil": "Filipino"}
-LANGUAGE_CHOICES = sorted(((code, _LANGUAGE_NAMES.get(code, code)) for code in LANGUAGE_CODES), key=lambda c: str(c[1]))
+# Names go through gettext: Django's own catalogues translate them (e.g. "Thai" -> "태국어").
+LANGUAGE_CHOICES = [
+    (code, _(name)) for name, code in sorted((_LANGUAGE_NAMES.get(code, code), code) for code in LANGUAGE_CODES)
+]
 
 
 def sector_label(sector: Sector) -> str:
@@ -98,7 +101,9 @@ class HSCodesOfInterestField(forms.CharField):
         codes = [c.replace(".", "") for c in (super().clean(value) or "").replace(",", " ").split()]
         bad = [c for c in codes if not (c.isdigit() and len(c) in (2, 4, 6))]
         if bad:
-            raise ValidationError(_("Not an HS code: %(codes)s. Use 2, 4 or 6 digits."), params={"codes": ", ".join(bad)})
+            raise ValidationError(
+                _("Not an HS code: %(codes)s. Use 2, 4 or 6 digits."), params={"codes": ", ".join(bad)}
+            )
         found = {hs.code: hs for hs in HSCode.objects.filter(code__in=codes)}
         missing = [c for c in codes if c not in found]
         if missing:
@@ -113,11 +118,17 @@ class CompanyForm(forms.Form):
     name_ko = forms.CharField(label=_("Name (Korean)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200)
     sector = SectorChoiceField(label=_("Sector"), queryset=Sector.objects.all())
-    description_ko = forms.CharField(label=_("Description (Korean)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    description_en = forms.CharField(label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description_ko = forms.CharField(
+        label=_("Description (Korean)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    description_en = forms.CharField(
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     founded_year = forms.IntegerField(label=_("Founding year"), required=False, min_value=1900, max_value=2100)
     employees = forms.IntegerField(label=_("Employees"), required=False, min_value=0)
-    revenue_band = forms.ChoiceField(label=_("Annual revenue"), required=False, choices=[("", "—"), *RevenueBand.choices])
+    revenue_band = forms.ChoiceField(
+        label=_("Annual revenue"), required=False, choices=[("", "—"), *RevenueBand.choices]
+    )
     export_countries = CountriesField(label=_("Already exports to"))
     target_countries = CountriesField(label=_("Target countries"))
     certifications = CertificationsField()
@@ -141,16 +152,24 @@ class CompanyForm(forms.Form):
 class ProductForm(forms.Form):
     name_en = forms.CharField(label=_("Name (English)"), max_length=200)
     name_ko = forms.CharField(label=_("Name (Korean)"), max_length=200)
-    description_en = forms.CharField(label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    description_ko = forms.CharField(label=_("Description (Korean)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description_en = forms.CharField(
+        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    description_ko = forms.CharField(
+        label=_("Description (Korean)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     hs_code = HSSubheadingField()
     keywords = forms.CharField(
         label=_("Keywords"), required=False, max_length=500, help_text=_("Comma-separated, in English or Korean.")
     )
     moq = forms.IntegerField(label=_("Minimum order quantity"), min_value=1, initial=1)
     moq_unit = forms.CharField(label=_("MOQ unit"), max_length=30, initial="pcs")
-    price_min = forms.DecimalField(label=_("Unit price from"), required=False, min_value=0, max_digits=14, decimal_places=2)
-    price_max = forms.DecimalField(label=_("Unit price to"), required=False, min_value=0, max_digits=14, decimal_places=2)
+    price_min = forms.DecimalField(
+        label=_("Unit price from"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    price_max = forms.DecimalField(
+        label=_("Unit price to"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.USD)
     lead_time_days = forms.IntegerField(label=_("Lead time (days)"), required=False, min_value=0, max_value=32767)
     certifications = CertificationsField()
@@ -163,7 +182,9 @@ class ProductForm(forms.Form):
 
     @classmethod
     def initial_for(cls, product) -> dict:
-        initial = {name: getattr(product, name) for name in cls.base_fields if name not in ("certifications", "hs_code")}
+        initial = {
+            name: getattr(product, name) for name in cls.base_fields if name not in ("certifications", "hs_code")
+        }
         initial["hs_code"] = product.hs_code_id
         initial["certifications"] = list(product.certifications.all())
         return initial
@@ -171,7 +192,9 @@ class ProductForm(forms.Form):
 
 class ProductImageForm(forms.Form):
     # A plain file field: the model's validator (size, then what Pillow says the file is) decides.
-    image = forms.FileField(label=_("Picture"), widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    image = forms.FileField(
+        label=_("Picture"), widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+    )
     alt_text = forms.CharField(label=_("Short description"), max_length=200, required=False)
 
 
@@ -180,7 +203,9 @@ class CatalogueSearchForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Product, company or keyword — English or 한국어")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Product, company or keyword — English or 한국어")}
+        ),
     )
     sector = forms.ChoiceField(label=_("Sector"), required=False)
     hs = forms.RegexField(
@@ -196,12 +221,17 @@ class CatalogueSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sector"].choices = [("", _("All sectors"))] + [(s.code, sector_label(s)) for s in Sector.objects.all()]
-        self.fields["certification"].choices = [("", _("Any"))] + list(Certification.objects.values_list("code", "name"))
+        self.fields["sector"].choices = [("", _("All sectors"))] + [
+            (s.code, sector_label(s)) for s in Sector.objects.all()
+        ]
+        self.fields["certification"].choices = [("", _("Any"))] + list(
+            Certification.objects.values_list("code", "name")
+        )
 
     def search_arguments(self) -> dict:
         """Keyword arguments for catalog.selectors.product_search from the valid fields."""
-        data = self.cleaned_data if self.is_valid() else {k: v for k, v in getattr(self, "cleaned_data", {}).items()}
+        self.is_valid()  # an invalid filter is dropped (and its error shown); the valid ones still apply
+        data = self.cleaned_data
         return {
             "text": data.get("q") or "",
             "sector": data.get("sector") or "",

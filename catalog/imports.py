@@ -35,6 +35,7 @@ from .validators import (
 )
 
 KINDS = ("companies", "products", "buyers")
+SINGULAR = {"companies": "company", "products": "product", "buyers": "buyer"}
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 # A file with the wrong columns under the right headers can hold 500,000 bad cells; past this
@@ -76,9 +77,10 @@ class ImportSummary:
     dry_run: bool
 
     def __str__(self) -> str:
+        noun = self.kind if self.rows != 1 else SINGULAR[self.kind]
         if self.dry_run:
-            return f"{self.rows:,} {self.kind} checked and valid; nothing was saved (dry run)."
-        return f"{self.rows:,} {self.kind} imported."
+            return f"{self.rows:,} {noun} checked and valid; nothing was saved (dry run)."
+        return f"{self.rows:,} {noun} imported."
 
 
 class CellInvalid(Exception):
@@ -503,10 +505,12 @@ def _save_rows(kind, parsed, imported_by, report: _Report, progress, *, keep: bo
 
     with transaction.atomic():
         for number, arguments in progress(parsed, desc=f"Saving {kind}", total=len(parsed), unit="row"):
-            # Each service call is atomic itself, i.e. a savepoint here: a refused row is rolled
-            # back alone and the loop goes on, so the report lists every refused row.
+            # A savepoint per row: a refused row is rolled back alone and the loop goes on, so
+            # the report lists every refused row (PostgreSQL refuses all further statements in a
+            # transaction after an error that was not rolled back to a savepoint).
             try:
-                save(dict(arguments), imported_by)
+                with transaction.atomic():
+                    save(dict(arguments), imported_by)
             except ValidationError as error:
                 for field, messages in _messages_by_field(error):
                     for message in messages:

@@ -186,3 +186,6 @@ class ProductImage(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"image {self.position} of product {self.product_id}"

@@ -36,7 +36,8 @@ CERTIFICATIONS = [
 def load_sectors_and_certifications(Sector, Certification) -> None:  # noqa: N803 (model classes)
     for order, (code, name_en, name_ko, strategic) in enumerate(SECTORS):
         Sector.objects.update_or_create(
-            code=code, defaults={"name_en": name_en, "name_ko": name_ko, "is_strategic": strategic, "display_order": order}
+            code=code,
+            defaults={"name_en": name_en, "name_ko": name_ko, "is_strategic": strategic, "display_order": order},
         )
     for code, name, description in CERTIFICATIONS:
         Certification.objects.update_or_create(code=code, defaults={"name": name, "description": description})

@@ -1,6 +1,7 @@
 """Reads of the catalogue: who may see which companies and products, and catalogue search."""
 
-from django.db.models import Aggregate, CharField, OuterRef, Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import Aggregate, CharField, F, Func, OuterRef, Q, QuerySet, Subquery, TextField
 
 from tradeon.accounts.models import Role
 
@@ -73,8 +74,10 @@ def product_search(
     """Filter products. `text` matches every word (Korean or English) as a substring of the
     product's and its company's names, descriptions and keywords; `hs` is a chapter (2 digits),
     heading (4) or subheading (6) prefix."""
-    for word in text.lower().split()[:8]:
+    words = text.lower().split()[:8]
+    for word in words:
         queryset = queryset.filter(search_text__contains=word)
+    queryset = _narrow_by_short_words(queryset, words)
     if sector:
         queryset = queryset.filter(company__sector__code=sector)
     if hs:
@@ -88,6 +91,20 @@ def product_search(
     if company_id is not None:
         queryset = queryset.filter(company_id=company_id)
     return queryset
+
+
+def _narrow_by_short_words(queryset: QuerySet[Product], words: list[str]) -> QuerySet[Product]:
+    """On PostgreSQL, let the short-word index (migration 0005) serve one- and two-character
+    non-ASCII words such as 크림 or 꿀, which the trigram index cannot. The index lists every one-
+    and two-character substring of each run of non-ASCII characters, so it holds every such
+    word that the LIKE above matches: the extra condition never drops a result."""
+    short = sorted({w for w in words if len(w) < 3 and all(ord(ch) > 127 for ch in w)})
+    if not short or connections[queryset.db].vendor != "postgresql":
+        return queryset
+    from django.contrib.postgres.fields import ArrayField
+
+    grams = Func(F("search_text"), function="catalog_short_grams", output_field=ArrayField(TextField()))
+    return queryset.alias(search_short_grams=grams).filter(search_short_grams__contains=short)
 
 
 def hs_code_search(*, text: str = "", level: int | None = None) -> QuerySet[HSCode]:

@@ -12,15 +12,38 @@ from tradeon.errors import NotAllowed
 from .models import Company, HSCode, Product, ProductImage
 
 COMPANY_FIELDS = {
-    "name_ko", "name_en", "business_registration_number", "sector", "description_ko", "description_en",
-    "founded_year", "employees", "revenue_band", "export_countries", "target_countries", "languages",
-    "website", "seoul_award", "status",
+    "name_ko",
+    "name_en",
+    "business_registration_number",
+    "sector",
+    "description_ko",
+    "description_en",
+    "founded_year",
+    "employees",
+    "revenue_band",
+    "export_countries",
+    "target_countries",
+    "languages",
+    "website",
+    "seoul_award",
+    "status",
 }
 # Fields an SME may not set on its own company: the Seoul Award mark is granted by the agency.
 STAFF_ONLY_COMPANY_FIELDS = {"seoul_award", "business_registration_number"}
 PRODUCT_FIELDS = {
-    "name_ko", "name_en", "description_ko", "description_en", "hs_code", "keywords", "moq", "moq_unit",
-    "price_min", "price_max", "currency", "lead_time_days", "status",
+    "name_ko",
+    "name_en",
+    "description_ko",
+    "description_en",
+    "hs_code",
+    "keywords",
+    "moq",
+    "moq_unit",
+    "price_min",
+    "price_max",
+    "currency",
+    "lead_time_days",
+    "status",
 }
 
 
@@ -36,7 +59,7 @@ def require_company_manager(*, user, company: Company) -> None:
 def _apply(instance, data: dict, allowed: set[str]) -> None:
     unknown = set(data) - allowed - {"certifications"}
     if unknown:
-        raise ValidationError({field: "This field cannot be set here." for field in sorted(unknown)})
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set here."))
     for field, value in data.items():
         if field != "certifications":
             setattr(instance, field, value)
@@ -51,8 +74,14 @@ def _full_clean(instance, exclude: Iterable[str] = ()) -> None:
 def product_search_text(product: Product) -> str:
     company = product.company
     parts = [
-        product.name_ko, product.name_en, product.description_ko, product.description_en, product.keywords,
-        company.name_ko, company.name_en, product.hs_code_id or "",
+        product.name_ko,
+        product.name_en,
+        product.description_ko,
+        product.description_en,
+        product.keywords,
+        company.name_ko,
+        company.name_en,
+        product.hs_code_id or "",
     ]
     return " ".join(p for p in parts if p).lower()
 
@@ -64,6 +93,7 @@ def company_create(*, created_by, certifications=(), **data) -> Company:
     company = Company()
     _apply(company, data, COMPANY_FIELDS)
     _full_clean(company)
+    _check_brn_unique(company)
     company.save()
     if certifications:
         company.certifications.set(certifications)
@@ -82,6 +112,7 @@ def company_update(*, company: Company, updated_by, **data) -> Company:
     names_changed = any(f in data for f in ("name_ko", "name_en"))
     _apply(company, data, COMPANY_FIELDS)
     _full_clean(company)
+    _check_brn_unique(company)
     company.save()
     if certifications is not None:
         company.certifications.set(certifications)
@@ -92,9 +123,22 @@ def company_update(*, company: Company, updated_by, **data) -> Company:
     return company
 
 
+def _check_brn_unique(company: Company) -> None:
+    # The unique index still decides a race (-> 409); this gives the common case a message.
+    clash = Company.objects.filter(business_registration_number=company.business_registration_number)
+    if company.pk:
+        clash = clash.exclude(pk=company.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"business_registration_number": "A company with this business registration number is already registered."}
+        )
+
+
 def _check_hs_subheading(hs_code) -> None:
     if isinstance(hs_code, HSCode) and hs_code.level != 6:
-        raise ValidationError({"hs_code": f"HS code {hs_code.code} is a chapter or heading; choose a 6-digit subheading."})
+        raise ValidationError(
+            {"hs_code": f"HS code {hs_code.code} is a chapter or heading; choose a 6-digit subheading."}
+        )
 
 
 @transaction.atomic
@@ -136,7 +180,9 @@ def product_delete(*, product: Product, deleted_by) -> None:
 def product_image_add(*, product: Product, uploaded_by, image, alt_text: str = "") -> ProductImage:
     require_company_manager(user=uploaded_by, company=product.company)
     position = product.images.count()
-    product_image = ProductImage(product=product, image=image, alt_text=alt_text, position=position, uploaded_by=uploaded_by)
+    product_image = ProductImage(
+        product=product, image=image, alt_text=alt_text, position=position, uploaded_by=uploaded_by
+    )
     product_image.full_clean()
     product_image.save()
     return product_image

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "catalog"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("products/<int:pk>/images/", views.product_image_add, name="product_image_add"),
     path("companies/<int:pk>/", views.company_detail, name="company_detail"),
     path("hs-codes/lookup/", views.hs_code_lookup, name="hs_code_lookup"),
+    path("import/", views_import.import_upload, name="import"),
+    path("export/<str:kind>.<str:fmt>", views_import.export_download, name="export"),
 ]

@@ -21,7 +21,7 @@ def normalise_business_registration_number(value: str) -> str:
 
 def brn_check_digit_ok(digits: str) -> bool:
     """The National Tax Service checksum over the 10 digits of a business registration number."""
-    total = sum(int(d) * w for d, w in zip(digits[:9], _BRN_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(digits[:9], _BRN_WEIGHTS, strict=True))
     total += (int(digits[8]) * 5) // 10
     return (10 - total % 10) % 10 == int(digits[9])
 
@@ -83,10 +83,14 @@ def validate_product_image(file) -> None:
             image_format = image.format
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError("File is not a readable image; upload a JPEG, PNG or WebP.", code="image_invalid") from None
+        raise ValidationError(
+            "File is not a readable image; upload a JPEG, PNG or WebP.", code="image_invalid"
+        ) from None
     finally:
         file.seek(position)
     if image_format not in IMAGE_FORMATS:
         raise ValidationError(
-            "Images must be JPEG, PNG or WebP; this file is %(format)s.", params={"format": image_format}, code="image_type"
+            "Images must be JPEG, PNG or WebP; this file is %(format)s.",
+            params={"format": image_format},
+            code="image_type",
         )

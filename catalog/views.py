@@ -23,6 +23,17 @@ from .models import Certification, ProductImage
 CATALOGUE_PAGE_SIZE = 24
 
 
+def _with_certification_names(products) -> list:
+    """Evaluate the products and give each the names of its certifications, from the codes
+    the selector annotated: one small query instead of a prefetch per page."""
+    names = dict(Certification.objects.values_list("code", "name"))
+    products = list(products)
+    for product in products:
+        codes = sorted(filter(None, (getattr(product, "certification_codes", None) or "").split(",")))
+        product.certification_list = [names.get(code, code) for code in codes]
+    return products
+
+
 def _own_company(user):
     return selectors.company_list(user=user).get(pk=user.company_id)
 
@@ -62,7 +73,10 @@ def product_create(request):
             except (DomainError, ValidationError) as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, _("“%(name)s” was added. You can add pictures from its edit page.") % {"name": product.name_en})
+                messages.success(
+                    request,
+                    _("“%(name)s” was added. You can add pictures from its edit page.") % {"name": product.name_en},
+                )
                 return redirect("catalog:dashboard")
     else:
         form = ProductForm()
@@ -134,15 +148,12 @@ def catalogue(request):
     form = CatalogueSearchForm(request.GET)
     form.is_valid()
     products = selectors.product_search(selectors.product_list(user=request.user), **form.search_arguments())
-    page = Paginator(products.order_by("-company__seoul_award", "id"), CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    products = products.order_by("-company__seoul_award", "id").prefetch_related("images")
+    page = Paginator(products, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_certification_names(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "form": form,
-        "page": page,
-        "query_string": query.urlencode(),
-        "certification_names": dict(Certification.objects.values_list("code", "name")),
-    }
+    context = {"form": form, "page": page, "query_string": query.urlencode()}
     template = "catalog/_results.html" if is_htmx(request) else "catalog/catalogue.html"
     return render(request, template, context)
 
@@ -168,7 +179,7 @@ def company_detail(request, pk):
         "catalog/company_detail.html",
         {
             "company": company,
-            "products": products.order_by("name_en"),
+            "products": _with_certification_names(products.order_by("name_en").prefetch_related("images")),
             "can_manage": services.can_manage_company(user=request.user, company=company),
         },
     )

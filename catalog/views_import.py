@@ -22,13 +22,21 @@ class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=[(kind, KIND_LABELS[kind]) for kind in KINDS])
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV or XLSX, up to %(size)d MB and %(rows)s rows. Row 1 holds the column names.")
-        % {"size": MAX_FILE_BYTES // 1_048_576, "rows": f"{MAX_ROWS:,}"},
         widget=forms.ClearableFileInput(
             attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
     )
     dry_run = forms.BooleanField(label=_("Only check the file; save nothing"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Interpolated per request, so the text follows the visitor's language.
+        self.fields["file"].help_text = _(
+            "CSV or XLSX, up to %(size)d MB and %(rows)s rows. Row 1 holds the column names."
+        ) % {
+            "size": MAX_FILE_BYTES // 1_048_576,
+            "rows": f"{MAX_ROWS:,}",
+        }
 
 
 def _page(request, form, *, summary=None, rejected=None, status=200):

@@ -27,7 +27,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
         else:
-            await self.send_json({"type": "error", "message": "Unknown message; send {\"type\": \"ping\"}."})
+            await self.send_json({"type": "error", "message": 'Unknown message; send {"type": "ping"}.'})
 
     async def decode_json(self, text_data):
         import json

@@ -14,7 +14,7 @@ _BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 def valid_business_registration_number(serial: int) -> str:
     body = f"{(serial % 899) + 101:03d}{(serial // 899) % 100:02d}{serial % 10000:04d}"
-    total = sum(int(d) * w for d, w in zip(body, _BRN_WEIGHTS)) + (int(body[8]) * 5) // 10
+    total = sum(int(d) * w for d, w in zip(body, _BRN_WEIGHTS, strict=True)) + (int(body[8]) * 5) // 10
     check = (10 - total % 10) % 10
     return f"{body[:3]}-{body[3:5]}-{body[5:]}{check}"
 

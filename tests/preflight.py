@@ -29,7 +29,9 @@ def problems() -> list[str]:
     found = []
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
-        found.append("DATABASE_URL must point at PostgreSQL under CI=true (e.g. postgres://postgres@127.0.0.1:5432/tradeon).")
+        found.append(
+            "DATABASE_URL must point at PostgreSQL under CI=true (e.g. postgres://postgres@127.0.0.1:5432/tradeon)."
+        )
     elif error := _reachable(database_url, 5432):
         found.append(f"PostgreSQL at DATABASE_URL: {error}.")
     redis_url = os.environ.get("REDIS_URL", "")

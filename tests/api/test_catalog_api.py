@@ -29,7 +29,8 @@ def test_product_filters_by_sector_hs_certification_award_and_moq(buyer_client):
     ProductFactory(moq=5000, company__seoul_award=True).certifications.add(halal)  # MOQ too high
     ProductFactory(hs_code_id="851830", moq=100).certifications.add(halal)  # other chapter
     response = buyer_client.get(
-        "/api/v1/products/", {"sector": "beauty", "hs": "3304", "certification": "halal", "seoul_award": "true", "moq_max": 1000}
+        "/api/v1/products/",
+        {"sector": "beauty", "hs": "3304", "certification": "halal", "seoul_award": "true", "moq_max": 1000},
     )
     assert response.status_code == 200
     assert _ids(response) == {match.id}
@@ -130,7 +131,28 @@ def test_company_brn_is_validated_and_unique(staff_client):
     assert "check digit" in response.json()["detail"]
     payload["business_registration_number"] = existing.business_registration_number
     response = staff_client.post("/api/v1/companies/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "business_registration_number"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_one_brn_get_one_company_and_a_409():
+    """Two requests that both pass the friendly check: the unique index decides, the loser gets 409."""
+    from unittest import mock
+
+    from rest_framework.test import APIClient
+
+    from catalog import services
+    from tests.factories import StaffUserFactory
+
+    client = APIClient()
+    client.force_authenticate(StaffUserFactory())
+    payload = {"name_en": "A", "name_ko": "가", "sector": "food", "business_registration_number": "220-81-62517"}
+    assert client.post("/api/v1/companies/", payload, format="json").status_code == 201
+    with mock.patch.object(services, "_check_brn_unique"):  # the second writer raced past the check
+        response = client.post("/api/v1/companies/", payload, format="json")
     assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
 
 
 def test_hs_codes_search_by_code_and_words(buyer_client):

@@ -54,33 +54,78 @@ def product_payload(world, company_key="other_company"):
 # (role, method, url template, payload maker, allowed refusal codes)
 REFUSALS = [
     # Companies: only staff create; nobody but members and staff edit.
-    *[(role, "post", "/api/v1/companies/", lambda w: {"name_en": "X"}, {401, 403}) for role in ("anonymous", "sme", "buyer", "pending_buyer")],
-    *[(role, "patch", "/api/v1/companies/{other_company}/", lambda w: {"name_en": "Hijacked"}, {401, 403, 404}) for role in ("anonymous", "sme", "buyer", "pending_buyer")],
+    *[
+        (role, "post", "/api/v1/companies/", lambda w: {"name_en": "X"}, {401, 403})
+        for role in ("anonymous", "sme", "buyer", "pending_buyer")
+    ],
+    *[
+        (role, "patch", "/api/v1/companies/{other_company}/", lambda w: {"name_en": "Hijacked"}, {401, 403, 404})
+        for role in ("anonymous", "sme", "buyer", "pending_buyer")
+    ],
     # Products: an SME only for its own company; buyers never.
     ("sme", "post", "/api/v1/products/", product_payload, {403}),
-    *[(role, "post", "/api/v1/products/", product_payload, {401, 403}) for role in ("anonymous", "buyer", "pending_buyer")],
-    *[(role, "patch", "/api/v1/products/{other_product}/", lambda w: {"name_en": "Hijacked"}, {401, 403, 404}) for role in ("anonymous", "sme", "buyer", "pending_buyer")],
-    *[(role, "delete", "/api/v1/products/{other_product}/", lambda w: None, {401, 403, 404}) for role in ("anonymous", "sme", "buyer", "pending_buyer")],
-    *[(role, "post", "/api/v1/products/{other_product}/images/", lambda w: {}, {401, 403, 404}) for role in ("anonymous", "sme", "buyer")],
+    *[
+        (role, "post", "/api/v1/products/", product_payload, {401, 403})
+        for role in ("anonymous", "buyer", "pending_buyer")
+    ],
+    *[
+        (role, "patch", "/api/v1/products/{other_product}/", lambda w: {"name_en": "Hijacked"}, {401, 403, 404})
+        for role in ("anonymous", "sme", "buyer", "pending_buyer")
+    ],
+    *[
+        (role, "delete", "/api/v1/products/{other_product}/", lambda w: None, {401, 403, 404})
+        for role in ("anonymous", "sme", "buyer", "pending_buyer")
+    ],
+    *[
+        (role, "post", "/api/v1/products/{other_product}/images/", lambda w: {}, {401, 403, 404})
+        for role in ("anonymous", "sme", "buyer")
+    ],
     ("sme", "get", "/api/v1/products/{other_draft_product}/", lambda w: None, {404}),
     ("buyer", "get", "/api/v1/products/{other_draft_product}/", lambda w: None, {404}),
     # Buyers: only staff add or verify; a buyer edits only itself; SMEs edit none.
-    *[(role, "post", "/api/v1/buyers/", lambda w: {"name": "Fake", "country": "US", "buyer_type": "importer"}, {401, 403}) for role in ("anonymous", "sme", "buyer", "pending_buyer")],
+    *[
+        (
+            role,
+            "post",
+            "/api/v1/buyers/",
+            lambda w: {"name": "Fake", "country": "US", "buyer_type": "importer"},
+            {401, 403},
+        )
+        for role in ("anonymous", "sme", "buyer", "pending_buyer")
+    ],
     ("buyer", "patch", "/api/v1/buyers/{other_buyer}/", lambda w: {"name": "Hijacked"}, {404}),
     ("sme", "patch", "/api/v1/buyers/{other_buyer}/", lambda w: {"name": "Hijacked"}, {403}),
     ("buyer", "get", "/api/v1/buyers/{other_buyer}/", lambda w: None, {404}),
     ("sme", "get", "/api/v1/buyers/{pending_buyer_org}/", lambda w: None, {404}),
-    *[(role, "post", "/api/v1/buyers/{pending_buyer_org}/verify/", lambda w: None, {401, 403, 404}) for role in ("anonymous", "sme", "buyer", "pending_buyer")],
-    *[(role, "post", "/api/v1/buyers/{own_buyer}/reject/", lambda w: {"reason": "x"}, {401, 403, 404}) for role in ("anonymous", "sme", "buyer")],
+    *[
+        (role, "post", "/api/v1/buyers/{pending_buyer_org}/verify/", lambda w: None, {401, 403, 404})
+        for role in ("anonymous", "sme", "buyer", "pending_buyer")
+    ],
+    *[
+        (role, "post", "/api/v1/buyers/{own_buyer}/reject/", lambda w: {"reason": "x"}, {401, 403, 404})
+        for role in ("anonymous", "sme", "buyer")
+    ],
     # Sourcing requests: a buyer only for itself; SMEs never write.
     ("buyer", "post", "/api/v1/sourcing-requests/", lambda w: {"title": "Spoof", "buyer": w["other_buyer"].pk}, {403}),
-    *[(role, "post", "/api/v1/sourcing-requests/", lambda w: {"title": "Spoof"}, {401, 403}) for role in ("anonymous", "sme")],
+    *[
+        (role, "post", "/api/v1/sourcing-requests/", lambda w: {"title": "Spoof"}, {401, 403})
+        for role in ("anonymous", "sme")
+    ],
     ("buyer", "patch", "/api/v1/sourcing-requests/{other_request}/", lambda w: {"title": "Hijacked"}, {404}),
     ("sme", "patch", "/api/v1/sourcing-requests/{other_request}/", lambda w: {"title": "Hijacked"}, {403}),
     ("buyer", "delete", "/api/v1/sourcing-requests/{other_request}/", lambda w: None, {404}),
     ("sme", "delete", "/api/v1/sourcing-requests/{other_request}/", lambda w: None, {403}),
     # Reads for anonymous users: nothing.
-    *[("anonymous", "get", url, lambda w: None, {401, 403}) for url in ("/api/v1/products/", "/api/v1/companies/", "/api/v1/buyers/", "/api/v1/sourcing-requests/", "/api/v1/auth/me/")],
+    *[
+        ("anonymous", "get", url, lambda w: None, {401, 403})
+        for url in (
+            "/api/v1/products/",
+            "/api/v1/companies/",
+            "/api/v1/buyers/",
+            "/api/v1/sourcing-requests/",
+            "/api/v1/auth/me/",
+        )
+    ],
 ]
 
 
@@ -94,19 +139,31 @@ def test_role_is_refused(world, case):
     role, method, url_template, make_payload, refusals = case
     url = url_template.format(**{key: getattr(value, "pk", None) for key, value in world.items() if key != "users"})
     before = (
-        Company.objects.count(), Product.objects.count(), BuyerOrganisation.objects.count(),
-        SourcingRequest.objects.count(), list(BuyerOrganisation.objects.values_list("verification_state", "name")),
-        list(Company.objects.values_list("name_en", flat=True)), list(Product.objects.values_list("name_en", flat=True)),
+        Company.objects.count(),
+        Product.objects.count(),
+        BuyerOrganisation.objects.count(),
+        SourcingRequest.objects.count(),
+        list(BuyerOrganisation.objects.values_list("verification_state", "name")),
+        list(Company.objects.values_list("name_en", flat=True)),
+        list(Product.objects.values_list("name_en", flat=True)),
     )
     payload = make_payload(world)
-    response = getattr(client_for(world, role), method)(url, payload, format="json") if payload is not None else getattr(client_for(world, role), method)(url)
+    response = (
+        getattr(client_for(world, role), method)(url, payload, format="json")
+        if payload is not None
+        else getattr(client_for(world, role), method)(url)
+    )
     assert response.status_code in refusals, (response.status_code, response.content[:300])
     body = response.json()
     assert body["detail"] and "code" in body
     after = (
-        Company.objects.count(), Product.objects.count(), BuyerOrganisation.objects.count(),
-        SourcingRequest.objects.count(), list(BuyerOrganisation.objects.values_list("verification_state", "name")),
-        list(Company.objects.values_list("name_en", flat=True)), list(Product.objects.values_list("name_en", flat=True)),
+        Company.objects.count(),
+        Product.objects.count(),
+        BuyerOrganisation.objects.count(),
+        SourcingRequest.objects.count(),
+        list(BuyerOrganisation.objects.values_list("verification_state", "name")),
+        list(Company.objects.values_list("name_en", flat=True)),
+        list(Product.objects.values_list("name_en", flat=True)),
     )
     assert after == before, "a refused request changed data"
 
@@ -148,8 +205,13 @@ def test_companies_list_hides_other_drafts(world):
 
 def test_staff_can_do_every_write(world):
     staff = client_for(world, "staff")
-    assert staff.patch(f"/api/v1/companies/{world['other_company'].pk}/", {"seoul_award": True}, format="json").status_code == 200
+    assert (
+        staff.patch(f"/api/v1/companies/{world['other_company'].pk}/", {"seoul_award": True}, format="json").status_code
+        == 200
+    )
     assert staff.post("/api/v1/products/", product_payload(world), format="json").status_code == 201
     assert staff.post(f"/api/v1/buyers/{world['pending_buyer_org'].pk}/verify/").status_code == 200
-    response = staff.post("/api/v1/sourcing-requests/", {"title": "On behalf", "buyer": world["other_buyer"].pk}, format="json")
+    response = staff.post(
+        "/api/v1/sourcing-requests/", {"title": "On behalf", "buyer": world["other_buyer"].pk}, format="json"
+    )
     assert response.status_code == 201

@@ -19,7 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
         (lambda: env.env_bool("TRADEON_X"), "perhaps", "TRADEON_X='perhaps' is not a boolean"),
         (lambda: env.env_int("TRADEON_X", 1), "ten", "TRADEON_X='ten' is not a whole number"),
         (lambda: env.env_int("TRADEON_X", 1, minimum=5), "2", "TRADEON_X=2 must be at least 5"),
-        (lambda: env.env_url("TRADEON_X", schemes=("redis",)), "http://x", "TRADEON_X must be a URL starting with one of redis://"),
+        (
+            lambda: env.env_url("TRADEON_X", schemes=("redis",)),
+            "http://x",
+            "TRADEON_X must be a URL starting with one of redis://",
+        ),
     ],
 )
 def test_bad_environment_value_names_the_variable(monkeypatch, helper, value, message):
@@ -43,9 +47,13 @@ def test_env_values_parse():
 
 
 def _manage(args, **extra_env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")
+    }
     environment.update(extra_env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 PRODUCTION_ENV = {

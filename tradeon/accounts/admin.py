@@ -10,5 +10,7 @@ class TradeOnUserAdmin(UserAdmin):
     list_filter = ("role", "is_active")
     list_select_related = ("company", "buyer_organisation")
     raw_id_fields = ("company", "buyer_organisation")
-    fieldsets = UserAdmin.fieldsets + (("Trade On", {"fields": ("role", "company", "buyer_organisation", "preferred_language")}),)
+    fieldsets = UserAdmin.fieldsets + (
+        ("Trade On", {"fields": ("role", "company", "buyer_organisation", "preferred_language")}),
+    )
     add_fieldsets = UserAdmin.add_fieldsets + (("Trade On", {"fields": ("role", "company", "buyer_organisation")}),)

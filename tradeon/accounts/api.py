@@ -61,8 +61,10 @@ class SMESignUpView(APIView):
         company.pop("seoul_award", None)  # granted by the agency, not self-declared
         company["status"] = company.get("status", "draft")
         user = services.sme_sign_up(
-            username=serializer.validated_data["username"], email=serializer.validated_data["email"],
-            password=serializer.validated_data["password"], company=company,
+            username=serializer.validated_data["username"],
+            email=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+            company=company,
         )
         return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -76,7 +78,9 @@ class BuyerSignUpView(APIView):
         serializer = BuyerSignUpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.buyer_sign_up(
-            username=serializer.validated_data["username"], email=serializer.validated_data["email"],
-            password=serializer.validated_data["password"], organisation=dict(serializer.validated_data["organisation"]),
+            username=serializer.validated_data["username"],
+            email=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+            organisation=dict(serializer.validated_data["organisation"]),
         )
         return Response(MeSerializer(user).data, status=status.HTTP_201_CREATED)

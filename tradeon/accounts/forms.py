@@ -20,7 +20,9 @@ def time_zone_choices():
 
 
 class AccountForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         label=_("Password"),
@@ -34,7 +36,11 @@ class AccountForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("password") and cleaned.get("password_confirm") and cleaned["password"] != cleaned["password_confirm"]:
+        if (
+            cleaned.get("password")
+            and cleaned.get("password_confirm")
+            and cleaned["password"] != cleaned["password_confirm"]
+        ):
             self.add_error("password_confirm", _("The two passwords differ."))
         return cleaned
 
@@ -58,12 +64,16 @@ class SMESignUpForm(AccountForm):
         # The column is unique; saying so here beats a database error on submit.
         if Company.objects.filter(business_registration_number=number).exists():
             raise ValidationError(
-                _("A company with this business registration number is already registered. Ask its members or the agency for an account.")
+                _(
+                    "A company with this business registration number is already registered. Ask its members or the agency for an account."
+                )
             )
         return number
 
     def company_arguments(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("name_ko", "name_en", "business_registration_number", "sector")}
+        return {
+            name: self.cleaned_data[name] for name in ("name_ko", "name_en", "business_registration_number", "sector")
+        }
 
 
 class BuyerSignUpForm(AccountForm):
@@ -72,9 +82,15 @@ class BuyerSignUpForm(AccountForm):
     city = forms.CharField(label=_("City"), max_length=120, required=False)
     buyer_type = forms.ChoiceField(label=_("Type of business"), choices=[("", "—"), *BuyerType.choices])
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=time_zone_choices, help_text=_("Meeting times are shown to you in this time zone.")
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_("Meeting times are shown to you in this time zone."),
+        widget=forms.Select(attrs={"data-detect-timezone": ""}),
     )
     languages = LanguagesField(label=_("Languages you do business in"))
 
     def organisation_arguments(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("name", "country", "city", "buyer_type", "time_zone", "languages")}
+        return {
+            name: self.cleaned_data[name]
+            for name in ("name", "country", "city", "buyer_type", "time_zone", "languages")
+        }

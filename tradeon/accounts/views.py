@@ -28,9 +28,7 @@ def signup_sme(request):
             add_service_error(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request, _("Welcome to Trade On! Complete your company profile, then add your products.")
-            )
+            messages.success(request, _("Welcome to Trade On! Complete your company profile, then add your products."))
             return redirect("catalog:dashboard")
     return render(request, "accounts/signup_sme.html", {"form": form})
 

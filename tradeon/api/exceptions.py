@@ -53,7 +53,9 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            errors = [{"field": f if f != "__all__" else None, "message": m} for f, ms in exc.message_dict.items() for m in ms]
+            errors = [
+                {"field": f if f != "__all__" else None, "message": m} for f, ms in exc.message_dict.items() for m in ms
+            ]
         else:
             errors = [{"field": None, "message": m} for m in exc.messages]
         return Response(_body(errors[0]["message"] if errors else "Invalid input.", "invalid", errors), status=400)

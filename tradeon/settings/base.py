@@ -92,7 +92,9 @@ if REDIS_URL:
             # redis-py 8 caps its async pool at 100 connections by default; hundreds of
             # websockets then fail with 500s, so the pool is sized explicitly.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)}],
+                "hosts": [
+                    {"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)}
+                ],
                 "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=100),
             },
         }

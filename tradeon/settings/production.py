@@ -1,9 +1,9 @@
 """Production settings: everything secret or environment-specific must come from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import DATABASE_URL, REDIS_URL, env_bool, env_int, env_list, env_str
-
-from django.core.exceptions import ImproperlyConfigured
 
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")  # required: no default in production

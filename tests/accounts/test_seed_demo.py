@@ -1,0 +1,101 @@
+"""`manage.py seed_demo`: the real service's scale, deterministic, valid rows, working demo logins."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from buyers.models import BuyerOrganisation, VerificationState
+from catalog.models import Company, HSCode, Product, Sector
+from catalog.services import product_search_text
+from catalog.validators import brn_check_digit_ok
+from tradeon.accounts.models import Role
+from tradeon.demo_data import DEMO_LOGINS, vocabulary_hs_codes
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(*args) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def _catalogue_fingerprint() -> list[tuple]:
+    return list(
+        Company.objects.order_by("business_registration_number").values_list(
+            "business_registration_number", "name_ko", "name_en"
+        )
+    )
+
+
+def test_seed_demo_loads_the_real_services_scale_with_valid_rows():
+    _seed()
+
+    assert Company.objects.count() == 502
+    assert Product.objects.count() == 2226
+    assert BuyerOrganisation.objects.count() == 468
+    strategic = set(Sector.objects.filter(is_strategic=True).values_list("code", flat=True))
+    assert strategic == {"it-ict", "medical", "beauty", "food", "household"}
+    assert set(Company.objects.values_list("sector__code", flat=True)) == strategic
+    assert set(Product.objects.values_list("company__sector__code", flat=True)) == strategic
+    assert not Product.objects.exclude(hs_code__level=6).exists()
+    assert all(
+        brn_check_digit_ok(brn.replace("-", ""))
+        for brn in Company.objects.values_list("business_registration_number", flat=True)
+    )
+    states = set(BuyerOrganisation.objects.values_list("verification_state", flat=True))
+    assert states == {VerificationState.VERIFIED, VerificationState.PENDING, VerificationState.REJECTED}
+    assert not BuyerOrganisation.objects.filter(
+        verification_state=VerificationState.REJECTED, rejection_reason=""
+    ).exists()
+    for product in Product.objects.select_related("company").order_by("?")[:200]:
+        assert product.search_text == product_search_text(product)
+
+
+def test_every_vocabulary_hs_code_is_a_subheading_in_the_nomenclature():
+    codes = vocabulary_hs_codes()
+    assert HSCode.objects.filter(code__in=codes, level=6).count() == len(codes)
+
+
+def test_seed_demo_is_deterministic_and_reset_reloads_it():
+    _seed()
+    first = _catalogue_fingerprint()
+    buyers = list(BuyerOrganisation.objects.order_by("name").values_list("name", "country", "time_zone"))
+
+    output = _seed("--reset")
+
+    assert _catalogue_fingerprint() == first
+    assert list(BuyerOrganisation.objects.order_by("name").values_list("name", "country", "time_zone")) == buyers
+    assert Company.objects.count() == 502
+    assert "tradeon-staff" in output
+
+
+def test_seed_demo_without_reset_leaves_loaded_data_alone():
+    _seed()
+    before = _catalogue_fingerprint()
+
+    output = _seed()
+
+    assert "already loaded" in output
+    assert _catalogue_fingerprint() == before
+
+
+def test_demo_logins_authenticate_with_their_role():
+    output = _seed()
+
+    users = {}
+    for login in DEMO_LOGINS:
+        assert f"{login.username}" in output and login.password in output
+        user = authenticate(username=login.username, password=login.password)
+        assert user is not None, login.username
+        assert user.role == login.role
+        users[login.username] = user
+    assert users["staff"].is_staff
+    assert users["sme"].company.sector.code == "beauty"
+    buyer = users["buyer"].buyer_organisation
+    assert (buyer.country.code, buyer.verification_state) == ("MY", VerificationState.VERIFIED)
+    assert buyer.sectors.filter(code="beauty").exists()
+    assert users["newbuyer"].buyer_organisation.verification_state == VerificationState.PENDING
+    assert {users[name].role for name in ("buyer", "newbuyer")} == {Role.BUYER}

@@ -1,0 +1,57 @@
+"""Headless Chromium (Debian's, never a downloaded build) driven by Playwright against the
+live test server.
+
+Without /usr/bin/chromium the browser tests are skipped on a developer's machine and fail
+under CI=true, where a skipped browser test would hide a broken install."""
+
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium is missing at {CHROMIUM}; install it with `apt-get install -y chromium`."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {message}")
+        pytest.skip(message)
+    # Playwright's sync API runs an event loop in this thread; the test's own database calls
+    # (factories, assertions) are still plain synchronous code, so Django may allow them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Inside Playwright's context Django sees a different set of connections than outside it.
+    # Close them on both sides of the boundary, or one stays open and PostgreSQL refuses to
+    # drop the test database at the end of the run.
+    connections.close_all()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            connections.close_all()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
