@@ -224,12 +224,15 @@ class Matcher:
 
     # --- explanations -----------------------------------------------------------------------
 
-    def explain(self, buyer: int, product: int, values: np.ndarray, *, limit: int = 3) -> tuple[str, str]:
+    def explain(self, buyer: int, product: int, values: np.ndarray, *, limit: int = 4) -> tuple[str, str]:
         """A short explanation naming the signals that carried the score, strongest first."""
         contributions = values * self.weights
         total = float(contributions.sum()) or 1.0
+        # Specific reasons (an HS code, a market, a certification) before generic ones (same
+        # sector, verified buyer), each group strongest first.
+        order = sorted(range(len(self.signals)), key=lambda j: (self.signals[j].generic, -contributions[j]))
         reasons_en, reasons_ko = [], []
-        for j in np.argsort(-contributions, kind="stable"):
+        for j in order:
             if contributions[j] <= 0 or contributions[j] < 0.1 * total:
                 continue
             reason = self.signals[j].reason(int(buyer), int(product), float(values[j]))

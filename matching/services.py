@@ -55,7 +55,12 @@ def _pairing_rows(run: MatchingRun, matcher, result, *, pinned: set[tuple[int, i
     rows = []
     for i in range(len(result)):
         buyer_row, company_row = int(result.buyer[i]), int(result.company[i])
-        product_rows = [int(p) for p in result.products[i] if p >= 0]
+        product_rows, seen_names = [], set()
+        for p in result.products[i]:
+            # Variants of one product line share a name; show each name once.
+            if p >= 0 and (tables.products.names_en[p] if tables.products.names_en else p) not in seen_names:
+                product_rows.append(int(p))
+                seen_names.add(tables.products.names_en[p] if tables.products.names_en else p)
         explanation_en, explanation_ko = matcher.explain(buyer_row, product_rows[0], result.values[i])
         company_id, buyer_id = int(tables.companies.ids[company_row]), int(tables.buyers.ids[buyer_row])
         rows.append(
@@ -114,10 +119,11 @@ def pairings_compute_chunk(*, run_id: int, buyer_ids: Iterable[int]) -> int:
         logger.info("run %s is %s; chunk skipped", run_id, run.status)
         return 0
     tables = load_tables()
-    matcher = matcher_for(run.scoring_model, tables)
     wanted = np.isin(tables.buyers.ids, list(buyer_ids))
-    result = matcher.rank(np.flatnonzero(wanted))
-    rows = _pairing_rows(run, matcher, result)
+    rows = []
+    if len(tables.products) and wanted.any():  # an empty catalogue or chunk proposes nothing
+        matcher = matcher_for(run.scoring_model, tables)
+        rows = _pairing_rows(run, matcher, matcher.rank(np.flatnonzero(wanted)))
     with transaction.atomic():
         # Safe to run twice: a retried chunk replaces its own rows.
         Pairing.objects.filter(run=run, buyer_id__in=list(buyer_ids)).delete()
@@ -170,6 +176,8 @@ def pairings_recompute_fair(*, fair: ConsultationFair) -> MatchingRun:
         excluded = {(c, b) for c, b, d in decisions if d == PairDecision.Decision.EXCLUDE}
         pinned = {(c, b) for c, b, d in decisions if d == PairDecision.Decision.PIN}
         buyers, product_mask = _fair_selection(fair, tables)
+        if not len(tables.products) or not len(buyers):
+            return matching_run_finalize(run_id=run.pk)  # an empty proposal list, still the current one
         slack = max([sum(1 for c, b in excluded if b == buyer) for buyer in {b for _, b in excluded}] or [0])
         matcher = matcher_for(run.scoring_model, tables, top_k=TOP_K + slack)
         result = matcher.rank(buyers, product_mask=product_mask)
@@ -181,7 +189,7 @@ def pairings_recompute_fair(*, fair: ConsultationFair) -> MatchingRun:
             MatchingRun.objects.filter(pk=run.pk).update(chunks_total=1, chunks_done=1)
         return matching_run_finalize(run_id=run.pk)
     except Exception as error:
-        MatchingRun.objects.filter(pk=run.pk).update(status=MatchingRun.Status.FAILED, error=str(error)[:2000])
+        matching_run_fail(run_id=run.pk, error=str(error))
         raise
 
 
@@ -250,9 +258,8 @@ def _with_pinned(result, matcher, pinned: set[tuple[int, int]]):
     )
 
 
-def pairings_recompute_full_inline(*, chunk_size: int = 500) -> MatchingRun:
-    """The full recompute in this process, chunk by chunk (the management command, tests and
-    the embedded default, where there is no worker pool)."""
+def matching_run_plan(*, chunk_size: int = 500) -> tuple[MatchingRun, list[list[int]]]:
+    """Start a full run and split its buyers into chunks that workers can score in parallel."""
     from buyers.models import BuyerOrganisation, VerificationState
 
     run = matching_run_start()
@@ -261,12 +268,28 @@ def pairings_recompute_full_inline(*, chunk_size: int = 500) -> MatchingRun:
     )
     chunks = [buyer_ids[i : i + chunk_size] for i in range(0, len(buyer_ids), chunk_size)] or [[]]
     MatchingRun.objects.filter(pk=run.pk).update(chunks_total=len(chunks))
+    run.chunks_total = len(chunks)
+    return run, chunks
+
+
+def matching_run_fail(*, run_id: int, error: str) -> None:
+    MatchingRun.objects.filter(pk=run_id, status=MatchingRun.Status.RUNNING).update(
+        status=MatchingRun.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+    # A failed run's rows were never visible; drop them.
+    Pairing.objects.filter(run_id=run_id).delete()
+
+
+def pairings_recompute_full_inline(*, chunk_size: int = 500) -> MatchingRun:
+    """The full recompute in this process, chunk by chunk (the management command and tests;
+    the Celery task runs the same chunks in parallel on workers)."""
+    run, chunks = matching_run_plan(chunk_size=chunk_size)
     try:
         for chunk in chunks:
             pairings_compute_chunk(run_id=run.pk, buyer_ids=chunk)
         return matching_run_finalize(run_id=run.pk)
     except Exception as error:
-        MatchingRun.objects.filter(pk=run.pk).update(status=MatchingRun.Status.FAILED, error=str(error)[:2000])
+        matching_run_fail(run_id=run.pk, error=str(error))
         raise
 
 
@@ -279,11 +302,21 @@ def _active_full_run() -> MatchingRun | None:
 
 def _rerank(run: MatchingRun, *, field: str, owner_ids: Iterable[int]) -> None:
     """Renumber one side's ranks among the rows present in the run, keeping the top k."""
+    from .engine import _rank_within
+
     rank_field = "rank_for_buyer" if field == "buyer_id" else "rank_for_company"
-    for owner_id in set(owner_ids):
-        rows = list(Pairing.objects.filter(run=run, **{field: owner_id}).order_by("-score", "id").values_list("id", flat=True))
-        ranked = [Pairing(id=pk, **{rank_field: (i + 1 if i < TOP_K else None)}) for i, pk in enumerate(rows)]
-        Pairing.objects.bulk_update(ranked, [rank_field])
+    owners = list(set(owner_ids))
+    if owners:
+        rows = list(Pairing.objects.filter(run=run, **{f"{field}__in": owners}).values_list("id", field, "score", rank_field))
+        if rows:
+            ids = np.array([r[0] for r in rows])
+            rank = _rank_within(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
+            changed = [
+                Pairing(id=int(pk), **{rank_field: (int(new) if new <= TOP_K else None)})
+                for pk, new, (_, _, _, old) in zip(ids, rank, rows, strict=True)
+                if (int(new) if new <= TOP_K else None) != old
+            ]
+            Pairing.objects.bulk_update(changed, [rank_field], batch_size=2000)
     Pairing.objects.filter(run=run, rank_for_buyer__isnull=True, rank_for_company__isnull=True, is_pinned=False).delete()
 
 
@@ -300,7 +333,7 @@ def pairings_recompute_buyer(*, buyer_id: int) -> int:
     tables = load_tables()
     Pairing.objects.filter(run=run, buyer_id=buyer_id).delete()
     rows_of_buyer = np.flatnonzero(tables.buyers.ids == buyer_id)
-    if not len(rows_of_buyer):  # rejected or deleted: it simply leaves the lists
+    if not len(rows_of_buyer) or not len(tables.products):  # rejected or deleted: it simply leaves the lists
         _rerank(run, field="buyer_id", owner_ids=[])
         return 0
     matcher = matcher_for(run.scoring_model, tables)
@@ -326,7 +359,7 @@ def pairings_recompute_company(*, company_id: int) -> int:
     touched_buyers = set(Pairing.objects.filter(run=run, company_id=company_id).values_list("buyer_id", flat=True))
     Pairing.objects.filter(run=run, company_id=company_id).delete()
     company_rows = np.flatnonzero(tables.companies.ids == company_id)
-    if not len(company_rows):
+    if not len(company_rows) or not np.any(tables.products.company == company_rows[0]):
         _rerank(run, field="buyer_id", owner_ids=touched_buyers)
         return 0
     matcher = matcher_for(run.scoring_model, tables, top_k=len(tables.buyers) or 1)

@@ -23,6 +23,7 @@ from .tables import (
     Tables,
     certification_codes,
 )
+from .vocabulary import SIGNAL_LABELS
 
 # Certifications a market expects for a sector, beyond what a buyer asks for itself:
 # e.g. FDA for US medical devices, Halal for Malaysian food and beauty, CPNP for EU cosmetics.
@@ -87,6 +88,14 @@ REGIONS = {
 COUNTRY_REGION = {country: region for region, members in REGIONS.items() for country in members}
 
 
+def _particle(word: str, with_batchim: str, without_batchim: str) -> str:
+    """The Korean particle that fits `word`: 을/를, 이/가, 과/와 depend on a final consonant."""
+    last = word.strip()[-1:] if word.strip() else ""
+    if "가" <= last <= "힣":
+        return with_batchim if (ord(last) - 0xAC00) % 28 else without_batchim
+    return with_batchim  # Latin letters and digits: the common reading ends in a consonant
+
+
 def _country_name(code: str, language: str) -> str:
     from django.utils import translation
     from django_countries import countries
@@ -100,6 +109,9 @@ class Signal:
     label_en: ClassVar[str]
     label_ko: ClassVar[str]
     proposes_candidates: ClassVar[bool] = False
+    # A generic reason (same sector, verified buyer) is named only when no specific one fills
+    # the explanation.
+    generic: ClassVar[bool] = False
 
     def fit(self, tables: Tables) -> None:
         """Fit on the catalogue side, then encode the buyers."""
@@ -153,8 +165,7 @@ class TextSignal(CandidateSignal):
     """
 
     name = "text"
-    label_en = "Text"
-    label_ko = "텍스트"
+    label_en, label_ko = SIGNAL_LABELS["text"]
 
     def __init__(self, *, keep_product: int = 48, keep_buyer: int = 96, max_df: float = 0.2):
         self.keep_product = keep_product
@@ -227,8 +238,7 @@ class HSCodeSignal(CandidateSignal):
     """
 
     name = "hs"
-    label_en = "HS code"
-    label_ko = "HS 코드"
+    label_en, label_ko = SIGNAL_LABELS["hs"]
     CHAPTER, HEADING, SUBHEADING = 0.4, 0.3, 0.3
 
     def fit_catalogue(self, tables: Tables) -> None:
@@ -298,10 +308,10 @@ class HSCodeSignal(CandidateSignal):
         description = _hs_description(shown)
         via_request = any(code.startswith(r[:level]) or r.startswith(shown) for r in requested)
         target_en = "the buyer's sourcing request" if via_request else "the buyer's HS codes of interest"
-        target_ko = "바이어의 구매 요청" if via_request else "바이어의 관심 HS 코드"
+        target_ko = "바이어의 구매 요청 품목과" if via_request else "바이어의 관심 HS 코드와"
         del interests
         what = f"HS {shown}{(' ' + description) if description else ''}"
-        return (f"{what} matches {target_en}", f"{what}: {target_ko}와(과) 일치합니다")
+        return (f"{what} matches {target_en}", f"HS {shown} 품목이 {target_ko} 일치합니다")
 
 
 _HS_DESCRIPTIONS: dict[str, str] = {}
@@ -325,8 +335,8 @@ class SectorSignal(Signal):
     """The product's company is in one of the buyer's sectors."""
 
     name = "sector"
-    label_en = "Sector"
-    label_ko = "산업 분야"
+    generic = True
+    label_en, label_ko = SIGNAL_LABELS["sector"]
 
     def fit_catalogue(self, tables):
         self._product_sector = tables.product_sector().astype(np.uint8)
@@ -350,8 +360,7 @@ class MarketSignal(Signal):
     exports to (0.8: proven, though not a stated goal); a neighbouring market counts 0.3."""
 
     name = "market"
-    label_en = "Market fit"
-    label_ko = "시장 적합성"
+    label_en, label_ko = SIGNAL_LABELS["market"]
 
     def fit_catalogue(self, tables):
         self._companies = tables.companies
@@ -393,7 +402,7 @@ class MarketSignal(Signal):
         if country in self.tables.companies.export_countries[company]:
             return (f"already exports to {name_en}", f"이미 {name_ko}에 수출하고 있습니다")
         if value >= 1.0:
-            return (f"targets {name_en}", f"{name_ko}을(를) 목표 시장으로 삼고 있습니다")
+            return (f"targets {name_en}", f"{name_ko}{_particle(name_ko, '을', '를')} 목표 시장으로 삼고 있습니다")
         return (f"exports to {name_en}'s neighbours", f"{name_ko} 인근 시장에 수출합니다")
 
 
@@ -403,8 +412,7 @@ class CertificationSignal(Signal):
     company holds. A pair with nothing required scores 0 here: no evidence either way."""
 
     name = "certification"
-    label_en = "Certifications"
-    label_ko = "인증"
+    label_en, label_ko = SIGNAL_LABELS["certification"]
 
     def fit_catalogue(self, tables):
         self._product_sector = tables.product_sector().astype(np.int64)
@@ -458,8 +466,7 @@ class ScaleSignal(Signal):
     """The product's minimum order quantity against the buyer's annual import volume."""
 
     name = "scale"
-    label_en = "Scale fit"
-    label_ko = "거래 규모"
+    label_en, label_ko = SIGNAL_LABELS["scale"]
     MOQ_BUCKETS = np.array([100, 1_000, 10_000])  # <=100, <=1,000, <=10,000, more
     # rows: buyer volume band (lt100k, 100kto1m, 1to10m, gt10m, unknown); columns: MOQ bucket
     FIT = np.array(
@@ -498,8 +505,8 @@ class VerificationSignal(Signal):
     """Verified buyers first: staff have vetted them as genuine."""
 
     name = "verification"
-    label_en = "Verified buyer"
-    label_ko = "검증된 바이어"
+    generic = True
+    label_en, label_ko = SIGNAL_LABELS["verification"]
 
     def pair_values(self, buyers, products, proposed=None):
         return self.tables.buyers.verified[buyers].astype(np.float32)

@@ -74,6 +74,10 @@ class CharNgramTfidf:
         from sklearn.feature_extraction.text import TfidfTransformer
 
         counts = hashed_char_ngrams(texts, n_features=self.n_features)
+        if counts.shape[0] == 0:  # an empty catalogue: nothing to weigh, every score 0
+            self.transformer = None
+            self.keep_columns = np.zeros(self.n_features, dtype=bool)
+            return counts
         df = np.bincount(counts.indices, minlength=self.n_features)
         limit = max(self.min_df, int(self.max_df * counts.shape[0]))
         self.keep_columns = (df >= self.min_df) & (df <= limit)
@@ -85,6 +89,8 @@ class CharNgramTfidf:
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         counts = self._mask(hashed_char_ngrams(texts, n_features=self.n_features))
+        if self.transformer is None:
+            return counts
         return self.transformer.transform(counts).astype(np.float32).tocsr()
 
     def _mask(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -18,6 +18,15 @@ def _reference_data_survives_flushes(request):
         ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def sme_user(db):
     return factories.SMEUserFactory()

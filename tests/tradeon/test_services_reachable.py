@@ -43,3 +43,22 @@ def test_celery_broker_is_reachable():
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1)
         assert conn.connected
+
+
+def test_shared_cache_backend_round_trip():
+    """Production shares one cache (debounce keys) between processes: Redis when configured."""
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.core.cache.backends.redis import RedisCache
+
+    from tradeon.settings import base
+
+    config = base.CACHES["default"] if hasattr(base, "CACHES") else None
+    if not os.environ.get("REDIS_URL"):
+        assert config is None  # Django's default: a per-process memory cache
+        backend = LocMemCache("tradeon-test", {})
+    else:
+        assert config["BACKEND"].endswith("RedisCache")
+        backend = RedisCache(config["LOCATION"], {})
+    backend.set("tradeon:test:key", "값", timeout=10)
+    assert backend.get("tradeon:test:key") == "값"
+    backend.delete("tradeon:test:key")

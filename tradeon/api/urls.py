@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from buyers.api import BuyerViewSet, SourcingRequestViewSet
 from catalog.api import CertificationViewSet, CompanyViewSet, HSCodeViewSet, ProductViewSet, SectorViewSet
+from matching.api import FairViewSet, MatchingRunViewSet, PairingViewSet
 from tradeon.accounts.api import BuyerSignUpView, MeView, SMESignUpView, TokenView
 
 router = DefaultRouter()
@@ -13,6 +14,9 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("products", ProductViewSet, basename="product")
 router.register("buyers", BuyerViewSet, basename="buyer")
 router.register("sourcing-requests", SourcingRequestViewSet, basename="sourcingrequest")
+router.register("matches", PairingViewSet, basename="pairing")
+router.register("fairs", FairViewSet, basename="fair")
+router.register("matching-runs", MatchingRunViewSet, basename="matchingrun")
 
 app_name = "api"
 urlpatterns = [

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from tradeon.env import env_bool, env_int, env_list, env_str, env_url
@@ -102,6 +103,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # Shared by every process: debounce keys, cached counts.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
@@ -109,8 +112,20 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
+# Nightly: learn weights from the day's outcomes, then recompute every pairing (Seoul time).
+CELERY_BEAT_SCHEDULE = {
+    "matching-train": {"task": "matching.tasks.train_scoring_model", "schedule": crontab(hour=2, minute=30)},
+    "matching-recompute": {"task": "matching.tasks.recompute_pairings", "schedule": crontab(hour=3, minute=0)},
+}
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
+CELERY_TIMEZONE = "Asia/Seoul"
+
+# --- Matching --------------------------------------------------------------------------------
+MATCHING_CHUNK_SIZE = env_int("MATCHING_CHUNK_SIZE", 2000, minimum=1)
+MATCHING_DEBOUNCE_SECONDS = env_int("MATCHING_DEBOUNCE_SECONDS", 30, minimum=0)
+# With a worker pool (REDIS_URL set) an edited profile re-scores itself in the background; the
+# embedded default has no workers, so there staff recompute from the matching page instead.
+MATCHING_RECOMPUTE_ON_CHANGE = env_bool("MATCHING_RECOMPUTE_ON_CHANGE", bool(REDIS_URL))
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

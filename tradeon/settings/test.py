@@ -14,3 +14,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Persistent connections from websocket-test threads would keep the test database open at teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests that exercise the debounced recompute switch it on themselves.
+MATCHING_RECOMPUTE_ON_CHANGE = False
+MATCHING_DEBOUNCE_SECONDS = 0
+# Each test process gets its own cache (cleared between tests by tests/conftest.py), so cached
+# values never leak from one test's rolled-back data into another's; the Redis cache backend
+# itself is checked in tests/tradeon/test_services_reachable.py.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
