@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .models import Certification, Company, HSCode, Product, ProductImage, Sector
-from .services import product_search_text
+from .services import company_products_sync, product_fill_derived_fields
 
 
 @admin.register(Sector)
@@ -33,9 +33,10 @@ class CompanyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Company names are part of each product's search text.
-        for product in obj.products.select_related("company"):
-            Product.objects.filter(pk=product.pk).update(search_text=product_search_text(product))
+        # The products carry copies of the company's status, sector and award, and its names
+        # in their search text.
+        names_changed = bool({"name_ko", "name_en"} & set(form.changed_data))
+        company_products_sync(company=obj, names_changed=names_changed)
 
 
 class ProductImageInline(admin.TabularInline):
@@ -55,5 +56,5 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [ProductImageInline]
 
     def save_model(self, request, obj, form, change):
-        obj.search_text = product_search_text(obj)
+        product_fill_derived_fields(obj)
         super().save_model(request, obj, form, change)

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from tradeon.accounts.models import Role
 from tradeon.api.fields import CertificationCodeField, CountryListField, HSSubheadingField
+from tradeon.api.pagination import LongListPagination
 from tradeon.api.permissions import IsAgencyStaff, ReadOnlyOrRole
 
 from . import selectors, services
@@ -189,6 +190,7 @@ class CompanyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
 
     permission_classes = [ReadOnlyOrRole]
     write_roles = (Role.SME, Role.STAFF)
+    pagination_class = LongListPagination
     filterset_fields = {"status": ["exact"], "seoul_award": ["exact"]}
     ordering_fields = ["name_en", "name_ko", "created_at"]
 
@@ -256,6 +258,7 @@ class ProductViewSet(viewsets.ModelViewSet):
 
     permission_classes = [ReadOnlyOrRole]
     write_roles = (Role.SME, Role.STAFF)
+    pagination_class = LongListPagination
     filter_backends = []
 
     def get_queryset(self):
@@ -276,7 +279,8 @@ class ProductViewSet(viewsets.ModelViewSet):
             seoul_award=data.get("seoul_award"),
             moq_max=data.get("moq_max"),
             company_id=data.get("company"),
-        ).order_by("-id")
+            order="newest",
+        )
 
     def get_serializer_class(self):
         if self.action == "list":

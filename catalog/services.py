@@ -5,11 +5,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Q, Value, When
 
 from tradeon.accounts.models import Role
 from tradeon.errors import NotAllowed
 
-from .models import Company, HSCode, Product, ProductImage
+from .models import Company, HSCode, Product, ProductImage, PublicationStatus
 
 COMPANY_FIELDS = {
     "name_ko",
@@ -86,6 +87,33 @@ def product_search_text(product: Product) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
+def product_fill_derived_fields(product: Product) -> None:
+    """Set the product's search text and its copies of the company's facts (listed, sector, Seoul
+    Award) on the instance, before it is saved. Every path that writes products calls this: the
+    services, the admin, the demo seeder's bulk inserts and the test factories."""
+    company = product.company
+    product.search_text = product_search_text(product)
+    product.is_listed = product.status == PublicationStatus.PUBLISHED and company.status == PublicationStatus.PUBLISHED
+    product.company_sector_id = company.sector_id
+    product.company_seoul_award = company.seoul_award
+
+
+def company_products_sync(*, company: Company, names_changed: bool) -> None:
+    """After a company is saved, bring its products' copies of its facts up to date: unpublishing
+    a company unlists all its products at once, publishing it lists its published ones. One UPDATE
+    of the stale rows only (rewriting a product row also rewrites its search-index entries)."""
+    company_published = company.status == PublicationStatus.PUBLISHED
+    listed = Case(When(status=PublicationStatus.PUBLISHED, then=Value(company_published)), default=Value(False))
+    stale = ~Q(is_listed=listed) | ~Q(company_sector_id=company.sector_id) | ~Q(company_seoul_award=company.seoul_award)
+    company.products.filter(stale).update(
+        is_listed=listed, company_sector_id=company.sector_id, company_seoul_award=company.seoul_award
+    )
+    if names_changed:
+        # Company names are part of every product's search text.
+        for product in company.products.select_related("company"):
+            Product.objects.filter(pk=product.pk).update(search_text=product_search_text(product))
+
+
 @transaction.atomic
 def company_create(*, created_by, certifications=(), **data) -> Company:
     if created_by is not None and created_by.role != Role.STAFF:
@@ -116,10 +144,7 @@ def company_update(*, company: Company, updated_by, **data) -> Company:
     company.save()
     if certifications is not None:
         company.certifications.set(certifications)
-    if names_changed:
-        # Company names are part of every product's search text.
-        for product in company.products.select_related("company"):
-            Product.objects.filter(pk=product.pk).update(search_text=product_search_text(product))
+    company_products_sync(company=company, names_changed=names_changed)
     return company
 
 
@@ -149,7 +174,7 @@ def product_create(*, company: Company, created_by, certifications=(), **data) -
     _apply(product, data, PRODUCT_FIELDS)
     _check_hs_subheading(product.hs_code if product.hs_code_id else None)
     _full_clean(product, exclude=["company"])
-    product.search_text = product_search_text(product)
+    product_fill_derived_fields(product)
     product.save()
     if certifications:
         product.certifications.set(certifications)
@@ -163,7 +188,7 @@ def product_update(*, product: Product, updated_by, **data) -> Product:
     _apply(product, data, PRODUCT_FIELDS)
     _check_hs_subheading(product.hs_code)
     _full_clean(product, exclude=["company"])
-    product.search_text = product_search_text(product)
+    product_fill_derived_fields(product)
     product.save()
     if certifications is not None:
         product.certifications.set(certifications)

@@ -6,7 +6,6 @@ comes from the selectors, what they may change from the services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from tradeon.accounts.models import Role
 from tradeon.errors import DomainError
+from tradeon.pagination import LongListPaginator
 from tradeon.web import add_service_error, is_htmx, role_required
 
 from . import selectors, services
@@ -147,9 +147,10 @@ def catalogue(request):
     search box refreshes the list without reloading the page."""
     form = CatalogueSearchForm(request.GET)
     form.is_valid()
-    products = selectors.product_search(selectors.product_list(user=request.user), **form.search_arguments())
-    products = products.order_by("-company__seoul_award", "id").prefetch_related("images")
-    page = Paginator(products, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    products = selectors.product_search(
+        selectors.product_list(user=request.user), **form.search_arguments(), order="award_first"
+    ).prefetch_related("images")
+    page = LongListPaginator(products, CATALOGUE_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _with_certification_names(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

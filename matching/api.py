@@ -25,9 +25,21 @@ class PairingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pairing
         fields = [
-            "id", "fair", "company", "buyer", "score", "contributions", "products", "explanation",
-            "explanation_en", "explanation_ko", "rank_for_buyer", "rank_for_company", "model_version",
-            "is_pinned", "computed_at",
+            "id",
+            "fair",
+            "company",
+            "buyer",
+            "score",
+            "contributions",
+            "products",
+            "explanation",
+            "explanation_en",
+            "explanation_ko",
+            "rank_for_buyer",
+            "rank_for_company",
+            "model_version",
+            "is_pinned",
+            "computed_at",
         ]
         read_only_fields = fields
 
@@ -86,13 +98,20 @@ class PairingViewSet(viewsets.ReadOnlyModelViewSet):
         pairing = self.get_object()
         if pairing.run.fair_id is None:
             return Response(
-                {"detail": "Pin and exclude apply to a fair's proposals; open the pairing through its fair.",
-                 "code": "invalid", "errors": [{"field": "fair", "message": "This pairing belongs to no fair."}]},
+                {
+                    "detail": "Pin and exclude apply to a fair's proposals; open the pairing through its fair.",
+                    "code": "invalid",
+                    "errors": [{"field": "fair", "message": "This pairing belongs to no fair."}],
+                },
                 status=status.HTTP_400_BAD_REQUEST,
             )
         services.pair_decide(
-            fair=pairing.run.fair, company_id=pairing.company_id, buyer_id=pairing.buyer_id, decision=decision,
-            decided_by=request.user, note=request.data.get("note", "") if hasattr(request.data, "get") else "",
+            fair=pairing.run.fair,
+            company_id=pairing.company_id,
+            buyer_id=pairing.buyer_id,
+            decision=decision,
+            decided_by=request.user,
+            note=request.data.get("note", "") if hasattr(request.data, "get") else "",
         )
         return pairing
 
@@ -141,7 +160,18 @@ class DecisionSerializer(serializers.Serializer):
 class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = MatchingRun
-        fields = ["id", "scope", "fair", "status", "chunks_total", "chunks_done", "pairings_written", "started_at", "finished_at", "error"]
+        fields = [
+            "id",
+            "scope",
+            "fair",
+            "status",
+            "chunks_total",
+            "chunks_done",
+            "pairings_written",
+            "started_at",
+            "finished_at",
+            "error",
+        ]
         read_only_fields = fields
 
 
@@ -169,7 +199,10 @@ class FairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def recompute(self, request, pk=None):
         fair = self.get_object()
         result = tasks.recompute_fair_pairings.delay(fair.pk)
-        return Response({"detail": "Recompute of the fair's proposals queued.", "task_id": result.id}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"detail": "Recompute of the fair's proposals queued.", "task_id": result.id},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(request=DecisionSerializer, responses={200: None})
     @action(detail=True, methods=["post"], permission_classes=[IsAgencyStaff])
@@ -180,8 +213,12 @@ class FairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         services.pair_decide(
-            fair=fair, company_id=data["company"].pk, buyer_id=data["buyer"].pk, decision=data["decision"],
-            decided_by=request.user, note=data.get("note", ""),
+            fair=fair,
+            company_id=data["company"].pk,
+            buyer_id=data["buyer"].pk,
+            decision=data["decision"],
+            decided_by=request.user,
+            note=data.get("note", ""),
         )
         return Response({"detail": f"Pair {data['decision']}ned." if data["decision"] == "pin" else "Pair excluded."})
 

@@ -155,6 +155,9 @@ class Matcher:
         tables = self.tables
         buyers = np.arange(len(tables.buyers)) if buyers is None else np.asarray(buyers, dtype=np.int64)
         exhaustive = self.exhaustive(len(buyers)) if exhaustive is None else exhaustive
+        # With no weighted candidate signal (text and HS at weight 0, as learned weights can be)
+        # nothing proposes candidates, so every pair is scored.
+        exhaustive = exhaustive or not self._candidate_signals
         k, per = self.top_k, self.products_per_pairing
         company_of = tables.products.company
         buyer_parts, pool = [], None

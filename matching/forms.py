@@ -13,7 +13,10 @@ class FairForm(forms.Form):
         label=_("Sectors"), queryset=Sector.objects.all(), widget=forms.CheckboxSelectMultiple
     )
     target_countries = forms.MultipleChoiceField(
-        label=_("Target countries"), choices=list(countries), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("Target countries"),
+        choices=list(countries),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     starts_on = forms.DateField(label=_("Starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -47,7 +47,9 @@ class ScoringModel(models.Model):
 
     class Meta:
         ordering = ["-version"]
-        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_scoring_model")]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_scoring_model")
+        ]
 
     def __str__(self) -> str:
         return f"v{self.version} ({self.source})"
@@ -166,7 +168,9 @@ class MatchOutcome(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     fair = models.ForeignKey(ConsultationFair, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     occurred_at = models.DateTimeField()
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

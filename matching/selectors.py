@@ -8,7 +8,9 @@ from tradeon.accounts.models import Role
 from .models import ConsultationFair, MatchingRun, Pairing, ScoringModel
 
 
-def pairing_list(*, user, fair_id: int | None = None, buyer_id: int | None = None, company_id: int | None = None) -> QuerySet[Pairing]:
+def pairing_list(
+    *, user, fair_id: int | None = None, buyer_id: int | None = None, company_id: int | None = None
+) -> QuerySet[Pairing]:
     """Pairings of the active run (all buyers, or one fair's), as the user may see them.
 
     An SME sees only its own company's recommended buyers (verified ones), never another SME's
@@ -24,7 +26,9 @@ def pairing_list(*, user, fair_id: int | None = None, buyer_id: int | None = Non
             buyer__verification_state=VerificationState.VERIFIED,
         )
     elif user.role == Role.BUYER:
-        queryset = queryset.filter(Q(rank_for_buyer__isnull=False) | Q(is_pinned=True), buyer_id=user.buyer_organisation_id)
+        queryset = queryset.filter(
+            Q(rank_for_buyer__isnull=False) | Q(is_pinned=True), buyer_id=user.buyer_organisation_id
+        )
     if buyer_id:
         queryset = queryset.filter(buyer_id=buyer_id).order_by("rank_for_buyer", "-score", "id")
     elif company_id:

@@ -151,7 +151,9 @@ def matching_run_finalize(*, run_id: int) -> MatchingRun:
         ranked = [Pairing(id=int(i), rank_for_company=int(r)) for i, r in zip(ids[keep], rank[keep], strict=True)]
         Pairing.objects.filter(run=run).update(rank_for_company=None)
         Pairing.objects.bulk_update(ranked, ["rank_for_company"], batch_size=2000)
-        Pairing.objects.filter(run=run, rank_for_company__isnull=True, rank_for_buyer__isnull=True, is_pinned=False).delete()
+        Pairing.objects.filter(
+            run=run, rank_for_company__isnull=True, rank_for_buyer__isnull=True, is_pinned=False
+        ).delete()
     previous = MatchingRun.objects.select_for_update().filter(status=MatchingRun.Status.ACTIVE, fair=run.fair)
     for old in previous:
         old.status = MatchingRun.Status.SUPERSEDED
@@ -204,10 +206,12 @@ def _drop_excluded(result, tables, excluded: set[tuple[int, int]]):
     fields = {name: getattr(result, name)[keep] for name in ("buyer", "company", "score", "values", "products")}
     by_buyer = _rank_within(fields["buyer"], fields["score"])
     by_company = _rank_within(fields["company"], fields["score"])
-    in_buyer = (result.rank_for_buyer[keep] > 0)
-    in_company = (result.rank_for_company[keep] > 0)
+    in_buyer = result.rank_for_buyer[keep] > 0
+    in_company = result.rank_for_company[keep] > 0
     return MatchResult(
-        result.signal_names, result.weights, **fields,
+        result.signal_names,
+        result.weights,
+        **fields,
         rank_for_buyer=np.where(in_buyer & (by_buyer <= TOP_K), by_buyer, 0).astype(np.int16),
         rank_for_company=np.where(in_company & (by_company <= TOP_K), by_company, 0).astype(np.int16),
     )
@@ -219,7 +223,8 @@ def _with_pinned(result, matcher, pinned: set[tuple[int, int]]):
 
     tables = matcher.tables
     present = {
-        (int(tables.companies.ids[c]), int(tables.buyers.ids[b])) for c, b in zip(result.company, result.buyer, strict=True)
+        (int(tables.companies.ids[c]), int(tables.buyers.ids[b]))
+        for c, b in zip(result.company, result.buyer, strict=True)
     }
     missing = [pair for pair in pinned if pair not in present]
     if not missing:
@@ -247,7 +252,8 @@ def _with_pinned(result, matcher, pinned: set[tuple[int, int]]):
         return result
     n = len(extra["buyer"])
     return MatchResult(
-        result.signal_names, result.weights,
+        result.signal_names,
+        result.weights,
         buyer=np.concatenate([result.buyer, np.array(extra["buyer"], dtype=np.int32)]),
         company=np.concatenate([result.company, np.array(extra["company"], dtype=np.int32)]),
         score=np.concatenate([result.score, np.array(extra["score"], dtype=np.float32)]),
@@ -264,7 +270,9 @@ def matching_run_plan(*, chunk_size: int = 500) -> tuple[MatchingRun, list[list[
 
     run = matching_run_start()
     buyer_ids = list(
-        BuyerOrganisation.objects.exclude(verification_state=VerificationState.REJECTED).order_by("id").values_list("id", flat=True)
+        BuyerOrganisation.objects.exclude(verification_state=VerificationState.REJECTED)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     chunks = [buyer_ids[i : i + chunk_size] for i in range(0, len(buyer_ids), chunk_size)] or [[]]
     MatchingRun.objects.filter(pk=run.pk).update(chunks_total=len(chunks))
@@ -297,7 +305,11 @@ def pairings_recompute_full_inline(*, chunk_size: int = 500) -> MatchingRun:
 
 
 def _active_full_run() -> MatchingRun | None:
-    return MatchingRun.objects.select_related("scoring_model").filter(status=MatchingRun.Status.ACTIVE, fair__isnull=True).first()
+    return (
+        MatchingRun.objects.select_related("scoring_model")
+        .filter(status=MatchingRun.Status.ACTIVE, fair__isnull=True)
+        .first()
+    )
 
 
 def _rerank(run: MatchingRun, *, field: str, owner_ids: Iterable[int]) -> None:
@@ -307,7 +319,9 @@ def _rerank(run: MatchingRun, *, field: str, owner_ids: Iterable[int]) -> None:
     rank_field = "rank_for_buyer" if field == "buyer_id" else "rank_for_company"
     owners = list(set(owner_ids))
     if owners:
-        rows = list(Pairing.objects.filter(run=run, **{f"{field}__in": owners}).values_list("id", field, "score", rank_field))
+        rows = list(
+            Pairing.objects.filter(run=run, **{f"{field}__in": owners}).values_list("id", field, "score", rank_field)
+        )
         if rows:
             ids = np.array([r[0] for r in rows])
             rank = _rank_within(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
@@ -317,7 +331,9 @@ def _rerank(run: MatchingRun, *, field: str, owner_ids: Iterable[int]) -> None:
                 if (int(new) if new <= TOP_K else None) != old
             ]
             Pairing.objects.bulk_update(changed, [rank_field], batch_size=2000)
-    Pairing.objects.filter(run=run, rank_for_buyer__isnull=True, rank_for_company__isnull=True, is_pinned=False).delete()
+    Pairing.objects.filter(
+        run=run, rank_for_buyer__isnull=True, rank_for_company__isnull=True, is_pinned=False
+    ).delete()
 
 
 @transaction.atomic
@@ -369,9 +385,13 @@ def pairings_recompute_company(*, company_id: int) -> int:
     from .engine import MatchResult
 
     picked = MatchResult(
-        result.signal_names, result.weights,
-        buyer=result.buyer[order], company=result.company[order], score=result.score[order],
-        values=result.values[order], products=result.products[order],
+        result.signal_names,
+        result.weights,
+        buyer=result.buyer[order],
+        company=result.company[order],
+        score=result.score[order],
+        values=result.values[order],
+        products=result.products[order],
         rank_for_buyer=np.zeros(len(order), dtype=np.int16),
         rank_for_company=np.arange(1, len(order) + 1, dtype=np.int16),
     )
@@ -390,16 +410,22 @@ def _require_staff(user) -> None:
 
 
 @transaction.atomic
-def pair_decide(*, fair: ConsultationFair, company_id: int, buyer_id: int, decision: str, decided_by, note: str = "") -> PairDecision:
+def pair_decide(
+    *, fair: ConsultationFair, company_id: int, buyer_id: int, decision: str, decided_by, note: str = ""
+) -> PairDecision:
     """Pin a pair into a fair's proposals or exclude it for good. The fair's active proposals
     change at once: an excluded pair disappears, a pinned one is marked (and added at the next
     recompute if it was not proposed)."""
     _require_staff(decided_by)
     record, _ = PairDecision.objects.update_or_create(
-        fair=fair, company_id=company_id, buyer_id=buyer_id,
+        fair=fair,
+        company_id=company_id,
+        buyer_id=buyer_id,
         defaults={"decision": decision, "decided_by": decided_by, "note": note},
     )
-    active = Pairing.objects.filter(run__fair=fair, run__status=MatchingRun.Status.ACTIVE, company_id=company_id, buyer_id=buyer_id)
+    active = Pairing.objects.filter(
+        run__fair=fair, run__status=MatchingRun.Status.ACTIVE, company_id=company_id, buyer_id=buyer_id
+    )
     if decision == PairDecision.Decision.EXCLUDE:
         active.delete()
     else:
@@ -415,7 +441,9 @@ def pair_decision_clear(*, fair: ConsultationFair, company_id: int, buyer_id: in
 
 
 @transaction.atomic
-def fair_create(*, created_by, name: str, sectors, target_countries=(), starts_on=None, ends_on=None) -> ConsultationFair:
+def fair_create(
+    *, created_by, name: str, sectors, target_countries=(), starts_on=None, ends_on=None
+) -> ConsultationFair:
     if created_by.role != Role.STAFF:
         raise NotAllowed("Only agency staff can create consultation fairs.")
     fair = ConsultationFair(name=name, target_countries=list(target_countries), starts_on=starts_on, ends_on=ends_on)
@@ -428,9 +456,15 @@ def fair_create(*, created_by, name: str, sectors, target_countries=(), starts_o
 # --- outcomes and learning ---------------------------------------------------------------------
 
 
-def match_outcome_record(*, company_id: int, buyer_id: int, kind: str, fair=None, recorded_by=None, occurred_at=None) -> MatchOutcome:
+def match_outcome_record(
+    *, company_id: int, buyer_id: int, kind: str, fair=None, recorded_by=None, occurred_at=None
+) -> MatchOutcome:
     return MatchOutcome.objects.create(
-        company_id=company_id, buyer_id=buyer_id, kind=kind, fair=fair, recorded_by=recorded_by,
+        company_id=company_id,
+        buyer_id=buyer_id,
+        kind=kind,
+        fair=fair,
+        recorded_by=recorded_by,
         occurred_at=occurred_at or timezone.now(),
     )
 

@@ -97,12 +97,19 @@ def fair_list(request):
 def fair_pairs(request, pk: int):
     fair = get_object_or_404(selectors.fair_list(), pk=pk)
     page = Paginator(selectors.pairing_list(user=request.user, fair_id=fair.pk), 50).get_page(request.GET.get("page"))
-    excluded = PairDecision.objects.filter(fair=fair, decision=PairDecision.Decision.EXCLUDE).select_related("company", "buyer")
+    excluded = PairDecision.objects.filter(fair=fair, decision=PairDecision.Decision.EXCLUDE).select_related(
+        "company", "buyer"
+    )
     return render(
         request,
         "matching/fair_pairs.html",
-        {"fair": fair, "page": page, "pairings": _decorate(page.object_list), "excluded": excluded,
-         "run": fair.runs.first()},
+        {
+            "fair": fair,
+            "page": page,
+            "pairings": _decorate(page.object_list),
+            "excluded": excluded,
+            "run": fair.runs.first(),
+        },
     )
 
 
@@ -126,11 +133,24 @@ def fair_pair_decide(request, pk: int):
     data = form.cleaned_data
     try:
         if data["decision"] == "clear":
-            services.pair_decision_clear(fair=fair, company_id=data["company"], buyer_id=data["buyer"], cleared_by=request.user)
+            services.pair_decision_clear(
+                fair=fair, company_id=data["company"], buyer_id=data["buyer"], cleared_by=request.user
+            )
         else:
-            services.pair_decide(fair=fair, company_id=data["company"], buyer_id=data["buyer"], decision=data["decision"], decided_by=request.user)
+            services.pair_decide(
+                fair=fair,
+                company_id=data["company"],
+                buyer_id=data["buyer"],
+                decision=data["decision"],
+                decided_by=request.user,
+            )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, {"pin": _("Pair pinned."), "exclude": _("Pair excluded for this fair."), "clear": _("Decision cleared.")}[data["decision"]])
+        messages.success(
+            request,
+            {"pin": _("Pair pinned."), "exclude": _("Pair excluded for this fair."), "clear": _("Decision cleared.")}[
+                data["decision"]
+            ],
+        )
     return redirect("matching:fair_pairs", fair.pk)

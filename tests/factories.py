@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from buyers.models import BuyerOrganisation, BuyerType, SourcingRequest, VerificationState
 from catalog.models import Company, HSCode, Product, PublicationStatus, Sector
-from catalog.services import product_search_text
+from catalog.services import product_fill_derived_fields
 from tradeon.accounts.models import Role, User
 
 # Valid business registration numbers (they pass the NTS check digit), generated on demand.
@@ -49,11 +49,18 @@ class ProductFactory(factory.django.DjangoModelFactory):
     moq = 500
     status = PublicationStatus.PUBLISHED
 
-    @factory.post_generation
-    def _search_text(obj, create, extracted, **kwargs):
-        obj.search_text = product_search_text(obj)
-        if create:
-            Product.objects.filter(pk=obj.pk).update(search_text=obj.search_text)
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        product = model_class(*args, **kwargs)
+        # What catalog.services set on every write: the search text and the copies of company facts.
+        product_fill_derived_fields(product)
+        return product
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        product = cls._build(model_class, *args, **kwargs)
+        product.save()
+        return product
 
 
 class BuyerOrganisationFactory(factory.django.DjangoModelFactory):

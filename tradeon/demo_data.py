@@ -26,7 +26,7 @@ from buyers.models import (
     VerificationState,
 )
 from catalog.models import Certification, Company, HSCode, Product, PublicationStatus, RevenueBand, Sector
-from catalog.services import product_search_text
+from catalog.services import product_fill_derived_fields
 from catalog.validators import brn_check_digit_ok
 from tradeon.accounts.models import Role, User
 
@@ -751,8 +751,9 @@ def build_products(rng: random.Random, companies: list[CompanyDraft], *, total: 
                 lead_time_days=rng.choice((7, 10, 14, 21, 30, 45, 60)),
                 status=PublicationStatus.PUBLISHED if rng.random() < 0.95 else PublicationStatus.DRAFT,
             )
-            # The same text the services write, so search finds seeded products like any other.
-            product.search_text = product_search_text(product)
+            # The search text and company copies the services write, so seeded products are
+            # found and listed like any other.
+            product_fill_derived_fields(product)
             certifications = [code for code in draft.certifications if rng.random() < 0.6]
             drafts.append(ProductDraft(product, certifications))
     return drafts
@@ -935,10 +936,50 @@ def demo_data_wipe() -> None:
     development database; other staff accounts are kept."""
     demo_usernames = [login.username for login in DEMO_LOGINS]
     User.objects.filter(Q(role__in=[Role.SME, Role.BUYER]) | Q(username__in=demo_usernames)).delete()
+    from matching.models import ConsultationFair, MatchingRun, MatchOutcome
+
+    MatchOutcome.objects.all().delete()
+    MatchingRun.objects.all().delete()
+    ConsultationFair.objects.all().delete()
     SourcingRequest.objects.all().delete()
     Product.objects.all().delete()
     Company.objects.all().delete()
     BuyerOrganisation.objects.all().delete()
+
+
+# The real service's 2021 fairs (medical & quarantine for the USA, beauty for Thailand and for
+# Malaysia, household goods for Vietnam) and the Trade Week fair planned for December.
+DEMO_FAIRS = (
+    ("Medical & quarantine online export fair (USA)", ("medical",), ("US",), "2021-05-11", "2021-05-13"),
+    ("Beauty online export fair (Thailand)", ("beauty",), ("TH",), "2021-06-15", "2021-06-17"),
+    ("Beauty online export fair (Malaysia)", ("beauty",), ("MY",), "2021-07-06", "2021-07-08"),
+    ("Household goods online export fair (Vietnam)", ("household",), ("VN",), "2021-08-24", "2021-08-26"),
+    ("Trade Week online consultation fair", ("it-ict", "medical", "beauty", "food", "household"), (), "2021-12-06", "2021-12-10"),
+)
+
+
+def demo_matching(*, log: Callable[[str], None] = lambda message: None) -> int:
+    """The demo's consultation fairs and the matcher's first pairings, so every role sees
+    recommendations on its first sign-in."""
+    from datetime import date
+
+    from matching import services as matching_services
+    from matching.models import ConsultationFair
+
+    staff = User.objects.get(username=DEMO_LOGINS[0].username)
+    fairs = []
+    for name, sectors, countries, starts_on, ends_on in DEMO_FAIRS:
+        fair = ConsultationFair.objects.filter(name=name).first() or matching_services.fair_create(
+            created_by=staff, name=name, sectors=list(Sector.objects.filter(code__in=sectors)),
+            target_countries=countries, starts_on=date.fromisoformat(starts_on), ends_on=date.fromisoformat(ends_on),
+        )
+        fairs.append(fair)
+    log("Computing pairings for every buyer and company ...")
+    run = matching_services.pairings_recompute_full_inline()
+    for fair in fairs:
+        log(f"Computing proposed pairs for {fair.name} ...")
+        matching_services.pairings_recompute_fair(fair=fair)
+    return run.pairings_written
 
 
 def _backdate(model, rows: Iterable, *, rng: random.Random, now, max_days: int) -> None:

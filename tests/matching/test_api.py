@@ -48,7 +48,9 @@ def test_explanation_follows_the_language(buyer_client, pairings):
 
 
 def test_staff_pin_and_exclude_fair_pairs(staff_client, staff_user, pairings):
-    fair = services.fair_create(created_by=staff_user, name="Beauty", sectors=[Sector.objects.get(code="beauty")], target_countries=["TH"])
+    fair = services.fair_create(
+        created_by=staff_user, name="Beauty", sectors=[Sector.objects.get(code="beauty")], target_countries=["TH"]
+    )
     services.pairings_recompute_fair(fair=fair)
     rows = staff_client.get("/api/v1/matches/", {"fair": fair.pk}).json()["results"]
     assert rows
@@ -74,7 +76,12 @@ def test_non_staff_cannot_pin_exclude_recompute_or_create_fairs(request, client_
     from matching.models import Pairing
 
     pairing = Pairing.objects.filter(run__fair=fair).first()
-    for url in (f"/api/v1/matches/{pairing.pk}/pin/", f"/api/v1/matches/{pairing.pk}/exclude/", "/api/v1/matches/recompute/", f"/api/v1/fairs/{fair.pk}/recompute/"):
+    for url in (
+        f"/api/v1/matches/{pairing.pk}/pin/",
+        f"/api/v1/matches/{pairing.pk}/exclude/",
+        "/api/v1/matches/recompute/",
+        f"/api/v1/fairs/{fair.pk}/recompute/",
+    ):
         assert client.post(url).status_code in (403, 404), url
     decision = {"company": pairing.company_id, "buyer": pairing.buyer_id, "decision": "exclude"}
     assert client.post(f"/api/v1/fairs/{fair.pk}/decisions/", decision, format="json").status_code == 403
@@ -84,7 +91,11 @@ def test_non_staff_cannot_pin_exclude_recompute_or_create_fairs(request, client_
 
 
 def test_staff_create_a_fair_and_queue_recomputes(staff_client, pairings):
-    response = staff_client.post("/api/v1/fairs/", {"name": "Household goods for Vietnam", "sectors": ["household"], "target_countries": ["VN"]}, format="json")
+    response = staff_client.post(
+        "/api/v1/fairs/",
+        {"name": "Household goods for Vietnam", "sectors": ["household"], "target_countries": ["VN"]},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     fair_id = response.json()["id"]
     assert staff_client.post(f"/api/v1/fairs/{fair_id}/recompute/").status_code == 202  # eager in tests: already done

@@ -195,3 +195,15 @@ def test_explanation_comes_in_korean_too(tables):
     assert re.search("[가-힣]", korean)
     assert korean != english
     assert english[0].isupper()
+
+
+def test_a_matcher_without_weighted_candidate_signals_still_ranks_at_scale(tables):
+    # Learned weights may leave text and HS at 0; candidate mode (large jobs) must not crash.
+    matcher = Matcher(weights={"sector": 0.5, "market": 0.5}, top_k=2).fit(tables)
+
+    at_scale = matcher.rank(exhaustive=False)
+
+    assert [buyer_ranking(at_scale, b) for b in range(3)] == [
+        buyer_ranking(matcher.rank(exhaustive=True), b) for b in range(3)
+    ]
+    assert buyer_ranking(at_scale, 1)[0] == 2  # the US IT buyer: the US IT company

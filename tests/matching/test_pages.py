@@ -62,14 +62,20 @@ def test_pages_refuse_other_roles(client, url, allowed, sme_user, buyer_user, st
 
 def test_staff_create_fair_recompute_and_exclude(client, staff_user, sme_user, buyer_user, computed):
     client.force_login(staff_user)
-    response = client.post("/matching/fairs/", {"name": "Beauty fair", "sectors": [Sector.objects.get(code="beauty").pk], "target_countries": ["TH"]})
+    response = client.post(
+        "/matching/fairs/",
+        {"name": "Beauty fair", "sectors": [Sector.objects.get(code="beauty").pk], "target_countries": ["TH"]},
+    )
     assert response.status_code == 302
     fair_url = response["Location"]
     fair_id = int(fair_url.rstrip("/").split("/")[-1])
     client.post(f"/matching/fairs/{fair_id}/recompute/")
     page = client.get(fair_url)
     assert sme_user.company.name_en.encode() in page.content
-    client.post(f"/matching/fairs/{fair_id}/decide/", {"company": sme_user.company_id, "buyer": buyer_user.buyer_organisation_id, "decision": "exclude"})
+    client.post(
+        f"/matching/fairs/{fair_id}/decide/",
+        {"company": sme_user.company_id, "buyer": buyer_user.buyer_organisation_id, "decision": "exclude"},
+    )
     assert PairDecision.objects.filter(fair_id=fair_id, decision="exclude").exists()
     assert b"Excluded pairs" in client.get(fair_url).content
 
@@ -86,7 +92,9 @@ def test_non_staff_cannot_post_decisions(client, factory, staff_user):
     fair = services.fair_create(created_by=staff_user, name="F", sectors=[Sector.objects.get(code="beauty")])
     company, buyer = factories.CompanyFactory(), factories.BuyerOrganisationFactory()
     client.force_login(factory())
-    response = client.post(f"/matching/fairs/{fair.pk}/decide/", {"company": company.pk, "buyer": buyer.pk, "decision": "pin"})
+    response = client.post(
+        f"/matching/fairs/{fair.pk}/decide/", {"company": company.pk, "buyer": buyer.pk, "decision": "pin"}
+    )
     assert response.status_code == 403
     assert not PairDecision.objects.exists()
     assert client.post("/matching/recompute/").status_code == 403

@@ -18,21 +18,38 @@ def market():
     beauty buyer looking for skin care, and a US electronics buyer."""
     halal = Certification.objects.get(code="halal")
     beauty, it = Sector.objects.get(code="beauty"), Sector.objects.get(code="it-ict")
-    cica = factories.CompanyFactory(name_en="Cica Lab", sector=beauty, export_countries=["MY"], target_countries=["MY", "TH"])
+    cica = factories.CompanyFactory(
+        name_en="Cica Lab", sector=beauty, export_countries=["MY"], target_countries=["MY", "TH"]
+    )
     cica.certifications.add(halal)
-    cream = factories.ProductFactory(company=cica, name_en="Centella calming cream", name_ko="병풀 진정 크림", hs_code_id="330499")
+    cream = factories.ProductFactory(
+        company=cica, name_en="Centella calming cream", name_ko="병풀 진정 크림", hs_code_id="330499"
+    )
     cream.certifications.add(halal)
     other_beauty = factories.CompanyFactory(name_en="Lip Studio", sector=beauty, target_countries=["US"])
-    factories.ProductFactory(company=other_beauty, name_en="Velvet lip tint", name_ko="벨벳 립 틴트", hs_code_id="330410")
-    gadgets = factories.CompanyFactory(name_en="Sound Works", sector=it, target_countries=["US"], export_countries=["US"])
     factories.ProductFactory(
-        company=gadgets, name_en="Bluetooth earbuds", name_ko="블루투스 이어폰", hs_code_id="851830",
-        description_en="Wireless earbuds", description_ko="무선 이어폰", keywords="earbuds, bluetooth",
+        company=other_beauty, name_en="Velvet lip tint", name_ko="벨벳 립 틴트", hs_code_id="330410"
     )
-    kl = factories.BuyerOrganisationFactory(name="KL Beauty", country="MY", time_zone="Asia/Kuala_Lumpur", description="Skin care cream distributor")
+    gadgets = factories.CompanyFactory(
+        name_en="Sound Works", sector=it, target_countries=["US"], export_countries=["US"]
+    )
+    factories.ProductFactory(
+        company=gadgets,
+        name_en="Bluetooth earbuds",
+        name_ko="블루투스 이어폰",
+        hs_code_id="851830",
+        description_en="Wireless earbuds",
+        description_ko="무선 이어폰",
+        keywords="earbuds, bluetooth",
+    )
+    kl = factories.BuyerOrganisationFactory(
+        name="KL Beauty", country="MY", time_zone="Asia/Kuala_Lumpur", description="Skin care cream distributor"
+    )
     kl.sectors.add(beauty)
     kl.hs_codes.add("3304")
-    us = factories.BuyerOrganisationFactory(name="NY Gadgets", country="US", time_zone="America/New_York", description="Bluetooth audio importer")
+    us = factories.BuyerOrganisationFactory(
+        name="NY Gadgets", country="US", time_zone="America/New_York", description="Bluetooth audio importer"
+    )
     us.sectors.add(it)
     us.hs_codes.add("851830")
     return {"cica": cica, "lips": other_beauty, "gadgets": gadgets, "kl": kl, "us": us}
@@ -102,7 +119,12 @@ def test_chunk_is_safe_to_run_twice(market):
 
 def test_fair_proposals_respect_sector_countries_and_exclusions(market):
     staff = factories.StaffUserFactory()
-    fair = services.fair_create(created_by=staff, name="Beauty fair for Malaysia", sectors=[Sector.objects.get(code="beauty")], target_countries=["MY"])
+    fair = services.fair_create(
+        created_by=staff,
+        name="Beauty fair for Malaysia",
+        sectors=[Sector.objects.get(code="beauty")],
+        target_countries=["MY"],
+    )
     services.pairings_recompute_fair(fair=fair)
     proposals = list(selectors.pairing_list(user=staff, fair_id=fair.pk))
     assert {p.buyer_id for p in proposals} == {market["kl"].pk}
@@ -110,17 +132,35 @@ def test_fair_proposals_respect_sector_countries_and_exclusions(market):
     top = proposals[0]
     assert top.company_id == market["cica"].pk
 
-    services.pair_decide(fair=fair, company_id=top.company_id, buyer_id=top.buyer_id, decision=PairDecision.Decision.EXCLUDE, decided_by=staff)
+    services.pair_decide(
+        fair=fair,
+        company_id=top.company_id,
+        buyer_id=top.buyer_id,
+        decision=PairDecision.Decision.EXCLUDE,
+        decided_by=staff,
+    )
     assert not selectors.pairing_list(user=staff, fair_id=fair.pk).filter(company_id=top.company_id).exists()
     services.pairings_recompute_fair(fair=fair)  # excluded pairs never come back for that fair
-    assert not selectors.pairing_list(user=staff, fair_id=fair.pk).filter(company_id=top.company_id, buyer_id=top.buyer_id).exists()
+    assert (
+        not selectors.pairing_list(user=staff, fair_id=fair.pk)
+        .filter(company_id=top.company_id, buyer_id=top.buyer_id)
+        .exists()
+    )
 
 
 def test_pinned_pair_is_kept_even_when_not_proposed(market):
     staff = factories.StaffUserFactory()
-    fair = services.fair_create(created_by=staff, name="Beauty", sectors=[Sector.objects.get(code="beauty")], target_countries=["MY"])
+    fair = services.fair_create(
+        created_by=staff, name="Beauty", sectors=[Sector.objects.get(code="beauty")], target_countries=["MY"]
+    )
     # Sound Works is outside the fair's sector, so the matcher would never propose it.
-    services.pair_decide(fair=fair, company_id=market["gadgets"].pk, buyer_id=market["kl"].pk, decision=PairDecision.Decision.PIN, decided_by=staff)
+    services.pair_decide(
+        fair=fair,
+        company_id=market["gadgets"].pk,
+        buyer_id=market["kl"].pk,
+        decision=PairDecision.Decision.PIN,
+        decided_by=staff,
+    )
     services.pairings_recompute_fair(fair=fair)
     pinned = selectors.pairing_list(user=staff, fair_id=fair.pk).get(company_id=market["gadgets"].pk)
     assert pinned.is_pinned and pinned.explanation_en
@@ -132,7 +172,9 @@ def test_only_staff_pin_or_exclude(market, factory):
 
     fair = ConsultationFair.objects.create(name="F")
     with pytest.raises(NotAllowed):
-        services.pair_decide(fair=fair, company_id=market["cica"].pk, buyer_id=market["kl"].pk, decision="pin", decided_by=factory())
+        services.pair_decide(
+            fair=fair, company_id=market["cica"].pk, buyer_id=market["kl"].pk, decision="pin", decided_by=factory()
+        )
     assert not PairDecision.objects.exists()
 
 
@@ -216,3 +258,16 @@ def test_recomputes_on_an_empty_catalogue_propose_nothing():
     assert services.pairings_recompute_buyer(buyer_id=buyer.pk) == 0
     fair = ConsultationFair.objects.create(name="Empty")
     assert services.pairings_recompute_fair(fair=fair).status == MatchingRun.Status.ACTIVE
+
+
+def test_recompute_command(market, capsys):
+    from django.core.management import CommandError, call_command
+
+    fair = ConsultationFair.objects.create(name="Beauty")
+    fair.sectors.add(Sector.objects.get(code="beauty"))
+    call_command("recompute_matches", "--fairs")
+    output = capsys.readouterr().out
+    assert "pairings" in output and f"Fair {fair.pk}" in output
+    assert MatchingRun.objects.filter(status="active").count() == 2
+    with pytest.raises(CommandError, match="No consultation fair with id 999"):
+        call_command("recompute_matches", "--fair", "999")

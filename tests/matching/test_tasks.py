@@ -52,7 +52,9 @@ def test_full_recompute_task_runs_chunks_and_activates_the_run():
 @override_settings(MATCHING_RECOMPUTE_ON_CHANGE=True, MATCHING_DEBOUNCE_SECONDS=30)
 def test_profile_edits_queue_one_debounced_recompute_after_commit(django_capture_on_commit_callbacks, monkeypatch):
     calls = []
-    monkeypatch.setattr(tasks.recompute_for_buyer, "apply_async", lambda args, countdown: calls.append((args, countdown)))
+    monkeypatch.setattr(
+        tasks.recompute_for_buyer, "apply_async", lambda args, countdown: calls.append((args, countdown))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         buyer = factories.BuyerOrganisationFactory()
         for city in ("Bangkok", "Chiang Mai", "Phuket"):

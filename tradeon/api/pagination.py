@@ -1,7 +1,24 @@
 from rest_framework.pagination import PageNumberPagination
 
+from tradeon.pagination import COUNT_CACHE_FROM, COUNT_CACHE_SECONDS, LongListPaginator
+
 
 class StandardPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class LongListPagination(StandardPagination):
+    """For lists that may hold 10^5 rows (the catalogue): a remembered count for large lists and
+    deep pages by key (tradeon.pagination.LongListPaginator). Page numbers work as everywhere."""
+
+    django_paginator_class = LongListPaginator
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = (
+            f"Number of results: exact below {COUNT_CACHE_FROM:,}; from {COUNT_CACHE_FROM:,} on it is "
+            f"cached per query and may be up to {COUNT_CACHE_SECONDS} seconds old."
+        )
+        return response

@@ -40,8 +40,10 @@ class Command(BaseCommand):
         report = planted_evaluation(n_companies=companies, n_buyers=buyers, seed=seed, ks=ks, learn=not no_learning)
         self.stdout.write(
             f"{report.products:,} products; {report.buyers_with_truth:,} buyers with a good company; measured on "
-            f"{report.held_out_buyers:,} held-out buyers ({report.held_out_pairs:,} good pairs) in {report.seconds:.1f} s.\n"
+            f"{report.held_out_buyers:,} held-out buyers ({report.held_out_pairs:,} good pairs) in {report.seconds:.1f} s."
         )
+        ceiling = ", ".join(f"{name} {value:.3f}" for name, value in report.ceiling.items() if "precision" in name)
+        self.stdout.write(f"A perfect ranking would score {ceiling} (buyers with fewer good companies than k).\n")
         self.stdout.write(evaluation_table(report))
         failures = matcher_beats_baselines(report)
         if failures:
