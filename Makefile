@@ -19,7 +19,7 @@ help:
 	@echo "make demo   - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install (incl. Chromium) and run the whole test suite"
 	@echo "make lint   - ruff lint and format check"
-	@echo "make bench  - run the benchmarks under bench/ and write docs/benchmarks.md"
+	@echo "make bench  - run the benchmarks under bench/ and the matching evaluation; write docs/benchmarks.md"
 
 # The stamp is rebuilt when the pins change, so a pull that adds a package installs it.
 $(VENV)/.stamp-requirements: requirements.txt
@@ -60,6 +60,8 @@ format: venv
 
 bench: venv
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/matching.py
+	$(BIN)/python manage.py evaluate_matching --write-docs
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache

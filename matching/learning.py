@@ -9,25 +9,36 @@ import numpy as np
 
 def pair_signal_values(matcher, pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
     """Signal values of each (company_id, buyer_id) pair, taken at the company's best product
-    for that buyer. Pairs whose company or buyer is no longer listed are marked unusable."""
+    for that buyer. Pairs whose company or buyer is no longer listed are marked unusable.
+    Every (pair, product) combination is scored in one vectorised call."""
     tables = matcher.tables
     company_row = {int(c): i for i, c in enumerate(tables.companies.ids)}
     buyer_row = {int(b): i for i, b in enumerate(tables.buyers.ids)}
-    products_of: dict[int, np.ndarray] = {}
     order = np.argsort(tables.products.company, kind="stable")
     bounds = np.searchsorted(tables.products.company[order], np.arange(len(tables.companies) + 1))
     values = np.zeros((len(pairs), len(matcher.signals)), dtype=np.float32)
     usable = np.zeros(len(pairs), dtype=bool)
+    pair_index, buyers, products = [], [], []
     for i, (company_id, buyer_id) in enumerate(pairs):
         c, b = company_row.get(company_id), buyer_row.get(buyer_id)
-        if c is None or b is None:
+        if c is None or b is None or bounds[c] == bounds[c + 1]:
             continue
-        products = products_of.setdefault(c, order[bounds[c] : bounds[c + 1]])
-        if not len(products):
-            continue
-        pair_values = matcher.score_pairs(np.full(len(products), b), products)
-        values[i] = pair_values[np.argmax(pair_values @ matcher.weights)]
-        usable[i] = True
+        company_products = order[bounds[c] : bounds[c + 1]]
+        pair_index.append(np.full(len(company_products), i))
+        buyers.append(np.full(len(company_products), b))
+        products.append(company_products)
+    if not pair_index:
+        return values, usable
+    pair_index = np.concatenate(pair_index)
+    all_values = matcher.score_pairs(np.concatenate(buyers), np.concatenate(products))
+    scores = all_values @ matcher.weights
+    # The best product per pair: sort by (pair, -score) and take each pair's first row.
+    ranked = np.lexsort((-scores, pair_index))
+    first = np.ones(len(ranked), dtype=bool)
+    first[1:] = pair_index[ranked][1:] != pair_index[ranked][:-1]
+    best = ranked[first]
+    values[pair_index[best]] = all_values[best]
+    usable[pair_index[best]] = True
     return values, usable
 
 
