@@ -23,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool = False, **options):
         if not reset and demo_data.demo_data_present():
             self.stdout.write("Demo data is already loaded (companies exist); nothing to do. Use --reset to reload it.")
+            self._print_logins({})
             return
         started = time.monotonic()
         summary = demo_data.seed_demo(reset=reset, log=self.stdout.write)
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             "buyer": summary.buyer_organisation,
             "newbuyer": summary.pending_buyer_organisation,
         }
+        self._print_logins(affiliations)
+
+    def _print_logins(self, affiliations: dict) -> None:
         self.stdout.write("\nDemo logins (username / password):")
         for login in demo_data.DEMO_LOGINS:
             where = f" - {affiliations[login.username]}" if login.username in affiliations else ""
