@@ -98,20 +98,22 @@ def product_fill_derived_fields(product: Product) -> None:
     product.company_seoul_award = company.seoul_award
 
 
-def company_products_sync(*, company: Company, names_changed: bool) -> None:
+def company_products_sync(*, company: Company, names_changed: bool) -> int:
     """After a company is saved, bring its products' copies of its facts up to date: unpublishing
     a company unlists all its products at once, publishing it lists its published ones. One UPDATE
-    of the stale rows only (rewriting a product row also rewrites its search-index entries)."""
+    of the stale rows only (rewriting a product row also rewrites its search-index entries);
+    returns how many it rewrote."""
     company_published = company.status == PublicationStatus.PUBLISHED
     listed = Case(When(status=PublicationStatus.PUBLISHED, then=Value(company_published)), default=Value(False))
     stale = ~Q(is_listed=listed) | ~Q(company_sector_id=company.sector_id) | ~Q(company_seoul_award=company.seoul_award)
-    company.products.filter(stale).update(
+    rewritten = company.products.filter(stale).update(
         is_listed=listed, company_sector_id=company.sector_id, company_seoul_award=company.seoul_award
     )
     if names_changed:
         # Company names are part of every product's search text.
         for product in company.products.select_related("company"):
             Product.objects.filter(pk=product.pk).update(search_text=product_search_text(product))
+    return rewritten
 
 
 @transaction.atomic

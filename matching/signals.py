@@ -112,6 +112,9 @@ class Signal:
     # A generic reason (same sector, verified buyer) is named only when no specific one fills
     # the explanation.
     generic: ClassVar[bool] = False
+    # The value depends on the buyer only through its country (market fit): the engine then
+    # orders each posting list for the buyers of one country by it.
+    per_country: ClassVar[bool] = False
 
     def fit(self, tables: Tables) -> None:
         """Fit on the catalogue side, then encode the buyers."""
@@ -131,6 +134,13 @@ class Signal:
         `proposed` carries the candidate matrices' product for candidate signals."""
         raise NotImplementedError
 
+    def company_bound(self, buyers: np.ndarray, companies: np.ndarray) -> np.ndarray | None:
+        """For choosing candidate companies before any product is scored: for the pairs
+        (buyers[i], companies[i]), a value at least that of any of the company's products (the
+        value itself where it depends on the product only through its company), or None when
+        the signal cannot say cheaply."""
+        return None
+
     def reason(self, buyer: int, product: int, value: float) -> tuple[str, str] | None:
         """Why this pair scored on this signal, as (English, Korean), or None."""
         return None
@@ -146,11 +156,58 @@ class CandidateSignal(Signal):
         raise NotImplementedError
 
     def rowwise(self, buyers: np.ndarray, products: np.ndarray) -> np.ndarray:
-        """The candidate matrices' product for given pairs, for the few pairs that did not come
-        out of the engine's matrix product (pins, explanations)."""
-        left = self.buyer_matrix(buyers)
-        right = self.product_matrix()[products]
-        return np.asarray(left.multiply(right).sum(axis=1), dtype=np.float32).ravel()
+        """The candidate matrices' product for given pairs: the engine's exact re-scoring of its
+        candidates, and pins and explanations."""
+        return _rowwise_dot(self.buyer_matrix(), self.product_matrix(), buyers, products)
+
+
+def _rowwise_dot(left: sparse.csr_matrix, right: sparse.csr_matrix, rows, others) -> np.ndarray:
+    """left[rows[i]] . right[others[i]] for many pairs. Pairs are taken buyer by buyer: a group
+    of left rows is scattered into a small dense block (cleared after; sized to stay in cache),
+    and each pair's right row gathers from it, so the cost is that of reading the right rows once.
+    Right rows of one fixed length (the text and HS product matrices) are read as a 2-D array."""
+    rows = np.asarray(rows, dtype=np.int64)
+    others = np.asarray(others, dtype=np.int64)
+    out = np.zeros(len(rows), dtype=np.float32)
+    if not len(rows) or not left.nnz or not right.nnz:
+        return out
+    order = np.argsort(rows, kind="stable")
+    sorted_rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    unique_rows = sorted_rows[starts]
+    bounds = np.append(starts, len(rows))
+    width = right.shape[1]
+    r_width = int(right.indptr[1] - right.indptr[0])
+    fixed = right.shape[0] > 0 and r_width > 0 and right.nnz == r_width * right.shape[0]
+    if fixed and np.array_equal(right.indptr, np.arange(right.shape[0] + 1) * r_width):
+        r_indices, r_data = right.indices.reshape(-1, r_width), right.data.reshape(-1, r_width)
+    else:
+        fixed = False
+    group = max(1, min(len(unique_rows), (1 << 18) // max(width, 1)))
+    block = np.zeros(group * width, dtype=np.float32)
+    for g in range(0, len(unique_rows), group):
+        members = unique_rows[g : g + group]
+        member_rows = left[members]
+        at = np.repeat(np.arange(len(members), dtype=np.int64) * width, np.diff(member_rows.indptr))
+        at += member_rows.indices
+        block[at] = member_rows.data
+        pairs = order[bounds[g] : bounds[g + len(members)]]
+        offset = np.repeat(np.arange(len(members), dtype=np.int64) * width, np.diff(bounds[g : g + len(members) + 1]))
+        chosen = others[pairs]
+        if fixed:
+            index = r_indices[chosen]
+            index += offset.astype(np.int32)[:, None]  # the block holds < 2^18 cells
+            gathered = block[index]
+            gathered *= r_data[chosen]
+            out[pairs] = gathered.sum(axis=1)
+        else:
+            sub = right[chosen]
+            products = block[np.repeat(offset, np.diff(sub.indptr)) + sub.indices] * sub.data
+            sums = np.zeros(len(products) + 1, dtype=np.float64)
+            np.cumsum(products, out=sums[1:])
+            out[pairs] = sums[sub.indptr[1:]] - sums[sub.indptr[:-1]]
+        block[at] = 0.0
+    return out
 
 
 class TextSignal(CandidateSignal):
@@ -167,22 +224,48 @@ class TextSignal(CandidateSignal):
     name = "text"
     label_en, label_ko = SIGNAL_LABELS["text"]
 
-    def __init__(self, *, keep_product: int = 48, keep_buyer: int = 96, max_df: float = 0.2):
+    def __init__(self, *, keep_product: int = 48, keep_buyer: int = 96, max_df: float = 0.2, n_jobs: int = 1):
         self.keep_product = keep_product
         self.keep_buyer = keep_buyer
         self.max_df = max_df
+        self.n_jobs = n_jobs  # threads for hashing texts; the Matcher sets its own
 
     def fit_catalogue(self, tables: Tables) -> None:
         from .text import CharNgramTfidf
 
         # Document frequencies come from the catalogue: what is common among products is
         # what does not tell them apart.
-        self.vectorizer = CharNgramTfidf(max_df=self.max_df)
-        self._products = _keep_strongest(self.vectorizer.fit_transform(list(tables.products.text)), self.keep_product)
+        self.vectorizer = CharNgramTfidf(max_df=self.max_df, n_jobs=self.n_jobs)
+        products = self.vectorizer.fit_transform(list(tables.products.text), keep=self.keep_product)
+        # Columns renumbered to the kept n-grams only, so the engine's dense per-buyer blocks
+        # are as wide as the catalogue's vocabulary, not the 2^20 hash space.
+        self._column_of = np.full(self.vectorizer.n_features, -1, dtype=np.int32)
+        kept = np.flatnonzero(self.vectorizer.keep_columns)
+        self._column_of[kept] = np.arange(len(kept), dtype=np.int32)
+        self._products = self._compact(products, width=self.keep_product)
 
     def fit_buyers(self, buyers) -> None:
         super().fit_buyers(buyers)
-        self._buyers = _keep_strongest(self.vectorizer.transform(list(buyers.text)), self.keep_buyer)
+        self.vectorizer.n_jobs = self.n_jobs
+        self._buyers = self._compact(self.vectorizer.transform(list(buyers.text), keep=self.keep_buyer))
+
+    def _compact(self, matrix: sparse.csr_matrix, *, width: int | None = None) -> sparse.csr_matrix:
+        """Columns renumbered to the kept n-grams (every stored entry is in one). With `width`,
+        rows shorter than that are padded with zeros in a last, empty column, so every row
+        has the same length and exact re-scoring can read the rows as one 2-D array."""
+        n_columns = int(self.vectorizer.keep_columns.sum()) + 1  # + the padding column
+        indices = self._column_of[matrix.indices]
+        data, indptr = matrix.data, matrix.indptr
+        lengths = np.diff(indptr)
+        if width is not None and len(lengths) and lengths.min() < width:
+            width = max(width, int(lengths.max()))
+            padded_indices = np.full((len(lengths), width), n_columns - 1, dtype=np.int32)
+            padded_data = np.zeros((len(lengths), width), dtype=np.float32)
+            present = np.arange(width) < lengths[:, None]
+            padded_indices[present], padded_data[present] = indices, data
+            indices, data = padded_indices.ravel(), padded_data.ravel()
+            indptr = np.arange(len(lengths) + 1, dtype=np.int64) * width
+        return sparse.csr_matrix((data, indices, indptr), shape=(matrix.shape[0], n_columns))
 
     def product_matrix(self) -> sparse.csr_matrix:
         return self._products
@@ -205,23 +288,13 @@ class TextSignal(CandidateSignal):
 
 def _keep_strongest(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     """Keep each row's `keep` largest entries, then L2-normalise the rows again."""
-    from sklearn.preprocessing import normalize
+    from .text import _filter_entries, normalize_rows, strongest_per_row
 
-    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
-    matrix.sort_indices()
-    lengths = np.diff(matrix.indptr)
-    if lengths.max(initial=0) > keep:
-        indptr, data, indices = matrix.indptr, matrix.data, matrix.indices
-        keep_mask = np.ones(len(data), dtype=bool)
-        for row in np.flatnonzero(lengths > keep):
-            start, end = indptr[row], indptr[row + 1]
-            weakest = np.argpartition(data[start:end], end - start - keep)[: end - start - keep]
-            keep_mask[start + weakest] = False
-        row_of = np.repeat(np.arange(matrix.shape[0]), lengths)
-        matrix = sparse.csr_matrix(
-            (data[keep_mask], (row_of[keep_mask], indices[keep_mask])), shape=matrix.shape, dtype=np.float32
-        )
-    return normalize(matrix, norm="l2", copy=False).astype(np.float32)
+    matrix = sparse.csr_matrix(matrix, dtype=np.float32, copy=True)
+    mask = strongest_per_row(matrix.indptr, matrix.data, keep)
+    if not mask.all():
+        matrix = _filter_entries(matrix, mask)
+    return normalize_rows(matrix)
 
 
 class HSCodeSignal(CandidateSignal):
@@ -242,21 +315,29 @@ class HSCodeSignal(CandidateSignal):
     CHAPTER, HEADING, SUBHEADING = 0.4, 0.3, 0.3
 
     def fit_catalogue(self, tables: Tables) -> None:
-        codes = tables.products.hs_code
+        # Worked out once per distinct code (a few thousand at most), then spread to products.
+        codes, inverse = np.unique(np.asarray(tables.products.hs_code, dtype="<U6"), return_inverse=True)
+        inverse = inverse.ravel()
         features: dict[str, int] = {}
 
         def feature(key: str) -> int:
             return features.setdefault(key, len(features))
 
-        self._chapter = np.array([int(c[:2]) if c[:2].isdigit() else 0 for c in codes], dtype=np.int16)
-        heading_cols = np.array([feature("4:" + c[:4]) for c in codes], dtype=np.int32)
-        sub_cols = np.array([feature("6:" + c) for c in codes], dtype=np.int32)
+        chapter = np.array([int(c[:2]) if c[:2].isdigit() else 0 for c in codes], dtype=np.int16)
+        heading = np.array([feature("4:" + c[:4]) for c in codes], dtype=np.int32)
+        sub = np.array([feature("6:" + c) for c in codes], dtype=np.int32)
         self._features = features
-        n = len(codes)
-        rows = np.concatenate([np.arange(n), np.arange(n)])
-        cols = np.concatenate([heading_cols, sub_cols])
+        self._chapter = chapter[inverse] if len(codes) else np.zeros(0, dtype=np.int16)
+        n = len(inverse)
+        cols = np.empty((n, 2), dtype=np.int32)
+        if n:
+            cols[:, 0], cols[:, 1] = heading[inverse], sub[inverse]
+        cols.sort(axis=1)
         data = np.full(2 * n, self.HEADING, dtype=np.float32)
-        self._products = sparse.csr_matrix((data, (rows, cols)), shape=(n, max(len(features), 1)), dtype=np.float32)
+        indptr = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
+        self._products = sparse.csr_matrix(
+            (data, cols.ravel(), indptr), shape=(n, max(len(features), 1)), dtype=np.float32
+        )
 
     def fit_buyers(self, buyers) -> None:
         super().fit_buyers(buyers)
@@ -345,6 +426,10 @@ class SectorSignal(Signal):
         masks = self.tables.buyers.sectors[buyers]
         return ((masks >> self._product_sector[products]) & 1).astype(np.float32)
 
+    def company_bound(self, buyers, companies):
+        masks = self.tables.buyers.sectors[buyers]
+        return ((masks >> self.tables.companies.sector[companies].astype(np.uint8)) & 1).astype(np.float32)
+
     def reason(self, buyer, product, value):
         if value <= 0:
             return None
@@ -360,38 +445,68 @@ class MarketSignal(Signal):
     exports to (0.8: proven, though not a stated goal); a neighbouring market counts 0.3."""
 
     name = "market"
+    per_country = True
     label_en, label_ko = SIGNAL_LABELS["market"]
 
     def fit_catalogue(self, tables):
-        self._companies = tables.companies
-        self._country_index: dict[str, int] = {}
-        self._table = np.zeros((len(tables.companies), 0), dtype=np.float16)
+        companies = tables.companies
+        n = len(companies)
+        named = sorted(
+            {c for s in companies.target_countries for c in s} | {c for s in companies.export_countries for c in s}
+        )
+        self._country_position = {c: i for i, c in enumerate(named)}
 
-    def _column(self, country: str) -> int:
-        """The companies' fit with one country, computed the first time a buyer needs it."""
-        if country not in self._country_index:
-            companies = self._companies
-            column = np.zeros(len(companies), dtype=np.float16)
+        def incidence(sets) -> np.ndarray:
+            matrix = np.zeros((n, len(named)), dtype=bool)
+            rows = np.repeat(np.arange(n), [len(s) for s in sets])
+            matrix[rows, [self._country_position[c] for s in sets for c in s]] = True
+            return matrix
+
+        self._targets = incidence(companies.target_countries)
+        self._exports = incidence(companies.export_countries)
+        regions = sorted(REGIONS)
+        self._region_position = {r: i for i, r in enumerate(regions)}
+        self._in_region = np.zeros((n, len(regions)), dtype=bool)
+        for country, i in self._country_position.items():
             region = COUNTRY_REGION.get(country)
-            for company in range(len(companies)):
-                targets, exports = companies.target_countries[company], companies.export_countries[company]
-                if country in targets:
-                    column[company] = 1.0
-                elif country in exports:
-                    column[company] = 0.8
-                elif region and any(COUNTRY_REGION.get(c) == region for c in targets | exports):
-                    column[company] = 0.3
-            self._table = np.column_stack([self._table, column]) if self._table.size else column[:, None]
-            self._country_index[country] = len(self._country_index)
-        return self._country_index[country]
+            if region:
+                self._in_region[:, self._region_position[region]] |= self._targets[:, i] | self._exports[:, i]
+        self._n_companies = n
+        # Country -> the companies' fit with it, computed the first time a buyer needs it. Keyed
+        # by country, so a copy of this signal fitted on other buyers can share it.
+        self._columns: dict[str, np.ndarray] = {}
+
+    def _column(self, country: str) -> np.ndarray:
+        column = self._columns.get(country)
+        if column is None:
+            column = np.zeros(self._n_companies, dtype=np.float16)
+            region = COUNTRY_REGION.get(country)
+            if region:
+                column[self._in_region[:, self._region_position[region]]] = 0.3
+            position = self._country_position.get(country)
+            if position is not None:
+                column[self._exports[:, position]] = 0.8
+                column[self._targets[:, position]] = 1.0
+            self._columns[country] = column
+        return column
 
     def fit_buyers(self, buyers):
         super().fit_buyers(buyers)
-        self._buyer_column = np.array([self._column(str(c)) for c in buyers.country], dtype=np.int32)
+        countries, inverse = np.unique(np.asarray(buyers.country, dtype="<U2"), return_inverse=True)
+        # float32 copies of the float16 columns: the same values, cheaper to gather.
+        self._table = np.zeros((self._n_companies, len(countries)), dtype=np.float32)
+        for i, country in enumerate(countries):
+            self._table[:, i] = self._column(str(country))
+        self._buyer_column = inverse.ravel().astype(np.int32)
 
     def pair_values(self, buyers, products, proposed=None):
         companies = self.tables.products.company[products]
-        return self._table[companies, self._buyer_column[buyers]].astype(np.float32)
+        return self._table.ravel()[companies * self._table.shape[1] + self._buyer_column[buyers]]
+
+    def company_bound(self, buyers, companies):
+        return self._table.ravel()[
+            np.asarray(companies, dtype=np.int64) * self._table.shape[1] + self._buyer_column[buyers]
+        ]
 
     def reason(self, buyer, product, value):
         if value <= 0:
@@ -416,27 +531,41 @@ class CertificationSignal(Signal):
 
     def fit_catalogue(self, tables):
         self._product_sector = tables.product_sector().astype(np.int64)
+        # What any of a company's products holds bounds each product's share from above.
+        # Companies fall into few classes of (sector, certifications held), so a buyer's bounds
+        # are a row of a small table (built in fit_buyers).
+        held = np.zeros(len(tables.companies), dtype=np.uint32)
+        np.bitwise_or.at(held, tables.products.company, tables.products.certifications.astype(np.uint32))
+        key = tables.companies.sector.astype(np.uint64) << np.uint64(32) | held.astype(np.uint64)
+        classes, company_class = np.unique(key, return_inverse=True)
+        self._company_class = company_class.ravel().astype(np.int64)
+        self._class_sector = (classes >> np.uint64(32)).astype(np.int64)
+        self._class_held = (classes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
     def fit_buyers(self, buyers):
         super().fit_buyers(buyers)
-        b = buyers
-        required = np.zeros((len(b), len(SECTOR_CODES)), dtype=np.uint32)
-        market = np.zeros((len(b), len(SECTOR_CODES)), dtype=np.uint32)
-        for i in range(len(b)):
+        countries, inverse = np.unique(np.asarray(buyers.country, dtype="<U2"), return_inverse=True)
+        by_country = np.zeros((len(countries), len(SECTOR_CODES)), dtype=np.uint32)
+        for i, country in enumerate(countries):
             for sector, s in SECTOR_INDEX.items():
-                bits = 0
-                for code in MARKET_CERTIFICATIONS.get((str(b.country[i]), sector), ()):
-                    bits |= CERTIFICATION_BIT[code]
-                market[i, s] = bits
-                required[i, s] = bits | int(b.required_certifications[i])
+                for code in MARKET_CERTIFICATIONS.get((str(country), sector), ()):
+                    by_country[i, s] |= CERTIFICATION_BIT[code]
+        market = by_country[inverse.ravel()]
+        required = market | np.asarray(buyers.required_certifications, dtype=np.uint32)[:, None]
         self._required, self._market = required, market
+        # Buyers share few distinct rows of requirements: their bound table is rows x classes.
+        rows, row_of = np.unique(required, axis=0, return_inverse=True) if len(required) else (required, np.zeros(0))
+        self._required_row = row_of.ravel().astype(np.int64)
+        self._bound_table = _share(rows[:, self._class_sector], self._class_held[None, :]).astype(np.float32)
 
     def pair_values(self, buyers, products, proposed=None):
         required = self._required[buyers, self._product_sector[products]]
         held = self.tables.products.certifications[products]
-        wanted = np.bitwise_count(required).astype(np.float32)
-        got = np.bitwise_count(required & held).astype(np.float32)
-        return np.divide(got, wanted, out=np.zeros_like(got), where=wanted > 0)
+        return _share(required, held)
+
+    def company_bound(self, buyers, companies):
+        width = self._bound_table.shape[1]
+        return self._bound_table.ravel()[self._required_row[buyers] * width + self._company_class[companies]]
 
     def reason(self, buyer, product, value):
         if value <= 0:
@@ -454,6 +583,12 @@ class CertificationSignal(Signal):
                 f"{_country_name(country, 'ko')} 수입에 필요한 {names} 인증을 보유했습니다",
             )
         return (f"{names}-certified, as the buyer requires", f"바이어가 요구하는 {names} 인증을 보유했습니다")
+
+
+def _share(required: np.ndarray, held: np.ndarray) -> np.ndarray:
+    wanted = np.bitwise_count(required).astype(np.float32)
+    got = np.bitwise_count(required & held).astype(np.float32)
+    return np.divide(got, wanted, out=np.zeros_like(got), where=wanted > 0)
 
 
 def _certification_name(code: str) -> str:
@@ -482,6 +617,10 @@ class ScaleSignal(Signal):
 
     def fit_catalogue(self, tables):
         self._bucket = np.searchsorted(self.MOQ_BUCKETS, tables.products.moq, side="left").astype(np.int8)
+        # Each company's best fit for each buyer band over its products' MOQ buckets.
+        present = np.zeros((len(tables.companies), self.FIT.shape[1]), dtype=bool)
+        present[tables.products.company, self._bucket] = True
+        self._company_fit = np.where(present[:, None, :], self.FIT[None, :, :], 0.0).max(axis=2).astype(np.float32)
 
     def fit_buyers(self, buyers):
         super().fit_buyers(buyers)
@@ -490,6 +629,10 @@ class ScaleSignal(Signal):
 
     def pair_values(self, buyers, products, proposed=None):
         return self.FIT[self._band[buyers], self._bucket[products]]
+
+    def company_bound(self, buyers, companies):
+        width = self._company_fit.shape[1]
+        return self._company_fit.ravel()[np.asarray(companies, dtype=np.int64) * width + self._band[buyers]]
 
     def reason(self, buyer, product, value):
         if value < 0.9 or self._band[buyer] == 4:
@@ -510,6 +653,10 @@ class VerificationSignal(Signal):
 
     def pair_values(self, buyers, products, proposed=None):
         return self.tables.buyers.verified[buyers].astype(np.float32)
+
+    def company_bound(self, buyers, companies):
+        # The same for every company: it cannot change which companies are a buyer's best.
+        return None
 
     def reason(self, buyer, product, value):
         return ("the buyer is verified by SBA", "SBA가 검증한 바이어입니다") if value > 0 else None

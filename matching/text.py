@@ -27,8 +27,9 @@ _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 BATCH = 8192  # texts hashed at once: a few tens of MB of temporaries
 
 
-def _hash_batch(texts: list[str], n_features: int) -> sparse.csr_matrix:
-    """Counts of hashed n-grams for one batch of texts (duplicates summed)."""
+def _hash_batch(texts: list[str], n_features: int, columns: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Counts of hashed n-grams for one batch of texts (duplicates summed); with `columns` (a
+    boolean mask over the hash space) only those n-grams, dropped before the costly sort."""
     n_docs = len(texts)
     # Every document is padded by a space on both sides, so its first and last words get their
     # boundary n-grams like the others.
@@ -47,23 +48,33 @@ def _hash_batch(texts: list[str], n_features: int) -> sparse.csr_matrix:
         return sparse.csr_matrix((n_docs, n_features), dtype=np.float32)
     is_sep = codes == _SEPARATOR
     is_space = codes == _SPACE
-    c = codes.astype(np.uint64)
+    # The column is the hash modulo n_features; for a power of two up to 2^32 only the low 32
+    # bits matter, and multiply, xor and add keep low bits exact, so 32-bit arithmetic gives
+    # the same columns as 64-bit at half the memory traffic.
+    narrow = n_features & (n_features - 1) == 0 and n_features <= 1 << 32
+    kind = np.uint32 if narrow else np.uint64
+    p1, p2 = (kind(int(_P1) & 0xFFFFFFFF), kind(int(_P2) & 0xFFFFFFFF)) if narrow else (_P1, _P2)
+    c = codes if narrow else codes.astype(np.uint64)
     # Position i emits the bigram (i, i+1) and the trigram (i, i+1, i+2), interleaved, so the
     # n-grams come out in document order and the row pointers follow from the separators.
-    grams = np.empty((n - 2, 2), dtype=np.uint64)
-    np.multiply(c[:-2], _P1, out=grams[:, 0])
+    grams = np.empty((n - 2, 2), dtype=kind)
+    np.multiply(c[:-2], p1, out=grams[:, 0])
     grams[:, 1] = grams[:, 0]
-    grams[:, 0] ^= c[1:-1] + np.uint64(0x51)
+    grams[:, 0] ^= c[1:-1] + kind(0x51)
     grams[:, 1] ^= c[1:-1]
-    grams[:, 1] *= _P2
-    grams[:, 1] ^= c[2:] + np.uint64(0x9F)
+    grams[:, 1] *= p2
+    grams[:, 1] ^= c[2:] + kind(0x9F)
     sep_any = is_sep[:-2] | is_sep[1:-1]
     ok = np.empty((n - 2, 2), dtype=bool)
     ok[:, 0] = ~sep_any & ~(is_space[:-2] & is_space[1:-1])  # no separator, not two spaces
     ok[:, 1] = ~sep_any & ~is_sep[2:] & ~is_space[1:-1]  # inside one word
     ok = ok.ravel()
-    cols = (grams.ravel()[ok] % np.uint64(n_features)).astype(np.int32)
+    cols = grams.ravel()[ok]
+    cols = (cols & kind(n_features - 1) if narrow else cols % kind(n_features)).astype(np.int32)
     position = np.flatnonzero(ok) // 2
+    if columns is not None:
+        wanted = columns[cols]
+        cols, position = cols[wanted], position[wanted]
     boundaries = np.flatnonzero(is_sep)
     indptr = np.empty(n_docs + 1, dtype=np.int64)
     indptr[0] = 0
@@ -85,48 +96,96 @@ def hashed_char_ngrams(texts: list[str], *, n_features: int = 1 << 20) -> sparse
 
 
 def strongest_per_row(indptr: np.ndarray, data: np.ndarray, m: int) -> np.ndarray:
-    """Boolean mask over a CSR matrix's entries: each row's `m` largest (ties broken by position),
-    in one vectorised partition per block of long rows instead of a Python loop over rows."""
+    """Boolean mask over a CSR matrix's entries: each row's `m` largest (ties cut arbitrarily),
+    by one vectorised partition per block of long rows instead of a Python loop over rows."""
     lengths = np.diff(indptr)
     keep = np.ones(len(data), dtype=bool)
-    long_rows = np.flatnonzero(lengths > m)
-    if not len(long_rows) or m <= 0:
-        if m <= 0:
-            keep[:] = False
+    if m <= 0:
+        keep[:] = False
         return keep
-    # Padded blocks of about 8M cells: rows x longest row, -inf where a row has ended.
-    block = max(1, (1 << 23) // int(lengths[long_rows].max()))
-    for start in range(0, len(long_rows), block):
-        rows = long_rows[start : start + block]
+    long_rows = np.flatnonzero(lengths > m)
+    if not len(long_rows):
+        return keep
+    # Blocks of about 2M padded cells (rows x longest row; -inf pads), rows of similar length
+    # together so little is padding.
+    long_rows = long_rows[np.argsort(lengths[long_rows], kind="stable")]
+    sorted_lengths = lengths[long_rows]
+    budget = 1 << 21
+    start = 0
+    while start < len(long_rows):
+        # Rows are sorted by length, so a block's width is its last row's.
+        stop = min(len(long_rows), start + max(1, budget // int(sorted_lengths[start])))
+        while stop - start > 1 and (stop - start) * int(sorted_lengths[stop - 1]) > budget:
+            stop = start + (stop - start) // 2
+        rows = long_rows[start:stop]
         width = int(lengths[rows].max())
-        offsets = np.arange(width)
-        position = indptr[rows][:, None] + offsets
-        valid = offsets < lengths[rows][:, None]
-        values = np.where(valid, data[np.minimum(position, len(data) - 1)], -np.inf)
-        weakest = np.argpartition(-values, m - 1, axis=1)[:, m:]
-        dropped = np.take_along_axis(position, weakest, axis=1)
-        dropped_valid = np.take_along_axis(valid, weakest, axis=1)
-        keep[dropped[dropped_valid]] = False
+        row_lengths = lengths[rows]
+        total = int(row_lengths.sum())
+        row_starts = indptr[rows].astype(np.int64)
+        first = np.cumsum(row_lengths) - row_lengths
+        column = np.arange(total) - np.repeat(first, row_lengths)
+        entry = np.repeat(row_starts, row_lengths) + column
+        # Negated, so the m best are the m smallest: NumPy's selection is several times faster
+        # with a small kth than with one near the end of long rows.
+        padded = np.full((len(rows), width), np.inf, dtype=np.float32)
+        padded[np.repeat(np.arange(len(rows)), row_lengths), column] = -data[entry]
+        best = np.argpartition(padded, m - 1, axis=1)[:, :m]
+        keep[entry] = False
+        real = best < row_lengths[:, None]
+        keep[(row_starts[:, None] + best)[real]] = True
+        start = stop
     return keep
+
+
+def shortlist_per_row(indptr: np.ndarray, data: np.ndarray, m: int, *, every: int = 8) -> np.ndarray:
+    """Boolean mask keeping at least each row's `m` largest entries, and about 1.5 m of them:
+    everything above a threshold read off a sample of every `every`-th entry. Several times
+    cheaper than `strongest_per_row` on long rows; for a first, generous cut."""
+    lengths = np.diff(indptr)
+    if not len(data) or lengths.max(initial=0) <= 4 * m:
+        return np.ones(len(data), dtype=bool)
+    picked = np.arange(0, len(data), every)
+    sample_indptr = np.searchsorted(picked, indptr)
+    sample = data[picked]
+    wanted = max(1, -(-3 * m // (2 * every)))  # 1.5 m / every, rounded up
+    kept = strongest_per_row(sample_indptr, sample, wanted)
+    # Each row's threshold: the smallest kept sample value (rows with too few samples: none).
+    kept_values = sample[kept]
+    kept_indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(_row_sums(sample_indptr, kept), out=kept_indptr[1:])
+    threshold = np.full(len(lengths), -np.inf, dtype=np.float32)
+    enough = np.diff(sample_indptr) >= wanted  # rows with too few samples keep everything
+    if enough.any() and len(kept_values):
+        threshold[enough] = np.minimum.reduceat(kept_values, kept_indptr[:-1][enough])
+    keep = data >= np.repeat(threshold, lengths)
+    # A row whose threshold came out too high keeps everything.
+    short = _row_sums(indptr, keep) < np.minimum(lengths, m)
+    if short.any():
+        keep |= np.repeat(short, lengths)
+    return keep
+
+
+def _row_sums(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum of `values` over each CSR row's entries (empty rows give 0)."""
+    cumulative = np.zeros(len(values) + 1, dtype=np.float64 if values.dtype.kind == "f" else np.int64)
+    np.cumsum(values, out=cumulative[1:])
+    return cumulative[indptr[1:]] - cumulative[indptr[:-1]]
 
 
 def _filter_entries(matrix: sparse.csr_matrix, keep: np.ndarray) -> sparse.csr_matrix:
     """The CSR matrix with only the entries where `keep` is true (rows stay in place)."""
-    row_counts = np.add.reduceat(keep, matrix.indptr[:-1]) if len(keep) else np.zeros(matrix.shape[0], np.int64)
-    row_counts = np.where(np.diff(matrix.indptr) > 0, row_counts, 0)
     indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
-    np.cumsum(row_counts, out=indptr[1:])
+    np.cumsum(_row_sums(matrix.indptr, keep), out=indptr[1:])
     return sparse.csr_matrix((matrix.data[keep], matrix.indices[keep], indptr), shape=matrix.shape)
 
 
 def normalize_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
     """L2-normalise the rows in place (empty rows stay empty)."""
-    squares = np.add.reduceat(matrix.data * matrix.data, matrix.indptr[:-1]) if matrix.nnz else None
-    if squares is None:
+    if not matrix.nnz:
         return matrix
-    lengths = np.diff(matrix.indptr)
-    norms = np.sqrt(np.where(lengths > 0, squares, 1.0), dtype=np.float32)
-    matrix.data /= np.repeat(norms, lengths)
+    norms = np.sqrt(_row_sums(matrix.indptr, matrix.data.astype(np.float64) ** 2))
+    norms[norms == 0] = 1.0
+    matrix.data /= np.repeat(norms.astype(np.float32), np.diff(matrix.indptr))
     return matrix
 
 
@@ -138,16 +197,41 @@ class CharNgramTfidf:
     buyers x products product dense. `keep` (in fit_transform and transform) keeps only each
     row's strongest n-grams, re-normalised, batch by batch, so the full rows never all exist."""
 
-    def __init__(self, *, n_features: int = 1 << 20, min_df: int = 2, max_df: float = 0.2):
+    def __init__(self, *, n_features: int = 1 << 20, min_df: int = 2, max_df: float = 0.2, n_jobs: int = 1):
         self.n_features = n_features
         self.min_df = min_df
         self.max_df = max_df
+        self.n_jobs = n_jobs
+
+    def _batches(self, texts: list[str], function, *, lazy: bool = False):
+        """function(batch of texts) for each batch, in order; on n_jobs threads (NumPy and
+        SciPy's sparse routines release the GIL). `lazy` yields results as they come, so
+        only a few batches' results exist at once."""
+        batches = (texts[i : i + BATCH] for i in range(0, len(texts), BATCH))
+        if self.n_jobs <= 1 or len(texts) <= BATCH:
+            results = map(function, batches)
+            return results if lazy else list(results)
+        from concurrent.futures import ThreadPoolExecutor
+
+        def run():
+            with ThreadPoolExecutor(self.n_jobs) as executor:
+                pending = []
+                for batch in batches:
+                    pending.append(executor.submit(function, batch))
+                    if len(pending) > self.n_jobs:
+                        yield pending.pop(0).result()
+                for future in pending:
+                    yield future.result()
+
+        return run() if lazy else list(run())
 
     def fit_transform(self, texts: list[str], *, keep: int | None = None) -> sparse.csr_matrix:
-        batches = [_hash_batch(texts[i : i + BATCH], self.n_features) for i in range(0, len(texts), BATCH)]
+        # Two passes over the texts: document frequencies first (each batch's counts dropped as
+        # soon as counted: at a million products they would take gigabytes), then the weights,
+        # hashing again but sorting only the kept n-grams.
         df = np.zeros(self.n_features, dtype=np.int64)
-        for counts in batches:
-            df += np.bincount(counts.indices, minlength=self.n_features)
+        for counts in self._batches(texts, lambda batch: _hash_batch(batch, self.n_features).indices, lazy=True):
+            df += np.bincount(counts, minlength=self.n_features)
         limit = max(self.min_df, int(self.max_df * len(texts)))
         self.keep_columns = (df >= self.min_df) & (df <= limit)
         if not self.keep_columns.any():  # tiny corpora: keep everything seen
@@ -155,18 +239,13 @@ class CharNgramTfidf:
         # scikit-learn's smooth idf, counted over the kept n-grams.
         idf = np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0
         self.idf_ = np.where(self.keep_columns, idf, 0.0).astype(np.float32)
-        weighted = []
-        for i in range(len(batches)):
-            weighted.append(self._weigh(batches[i], keep))
-            batches[i] = None  # free each batch's counts as soon as it is weighted
-        return self._stack(weighted, len(texts))
+        return self.transform(texts, keep=keep)
 
     def transform(self, texts: list[str], *, keep: int | None = None) -> sparse.csr_matrix:
-        weighted = [
-            self._weigh(_hash_batch(texts[i : i + BATCH], self.n_features), keep)
-            for i in range(0, len(texts), BATCH)
-        ]
-        return self._stack(weighted, len(texts))
+        weighted = self._batches(
+            texts, lambda batch: self._weigh(_hash_batch(batch, self.n_features, self.keep_columns), keep)
+        )
+        return self._stack(list(weighted), len(texts))
 
     def _stack(self, parts: list[sparse.csr_matrix], n_docs: int) -> sparse.csr_matrix:
         if not parts:

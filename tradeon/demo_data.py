@@ -954,7 +954,13 @@ DEMO_FAIRS = (
     ("Beauty online export fair (Thailand)", ("beauty",), ("TH",), "2021-06-15", "2021-06-17"),
     ("Beauty online export fair (Malaysia)", ("beauty",), ("MY",), "2021-07-06", "2021-07-08"),
     ("Household goods online export fair (Vietnam)", ("household",), ("VN",), "2021-08-24", "2021-08-26"),
-    ("Trade Week online consultation fair", ("it-ict", "medical", "beauty", "food", "household"), (), "2021-12-06", "2021-12-10"),
+    (
+        "Trade Week online consultation fair",
+        ("it-ict", "medical", "beauty", "food", "household"),
+        (),
+        "2021-12-06",
+        "2021-12-10",
+    ),
 )
 
 
@@ -970,8 +976,12 @@ def demo_matching(*, log: Callable[[str], None] = lambda message: None) -> int:
     fairs = []
     for name, sectors, countries, starts_on, ends_on in DEMO_FAIRS:
         fair = ConsultationFair.objects.filter(name=name).first() or matching_services.fair_create(
-            created_by=staff, name=name, sectors=list(Sector.objects.filter(code__in=sectors)),
-            target_countries=countries, starts_on=date.fromisoformat(starts_on), ends_on=date.fromisoformat(ends_on),
+            created_by=staff,
+            name=name,
+            sectors=list(Sector.objects.filter(code__in=sectors)),
+            target_countries=countries,
+            starts_on=date.fromisoformat(starts_on),
+            ends_on=date.fromisoformat(ends_on),
         )
         fairs.append(fair)
     log("Computing pairings for every buyer and company ...")

@@ -1,11 +1,14 @@
-"""Copy the company facts a buyer's list needs onto each product (`is_listed`, `company_sector`,
-`company_seoul_award`), with partial indexes for the lists' orders (bench/api.py, 10^5 products).
+"""Catalogue lists without a join to the company (bench/api.py, PostgreSQL, 10^5 products).
 
-A buyer sees a product only if it and its company are published; testing that through a join
-made every list and count visit the company table (the count alone 15-25 ms at 10^5 products).
-From here on `catalog.services` keeps the copies. Filling them rewrites every product row, and on
-PostgreSQL each rewritten row also updates the search indexes of 0004/0005: about half a minute
-at 10^5 products.
+- A buyer sees a product only if it and its company are published; testing that through a join
+  made every list and count visit the company table (the count alone 15-25 ms). Each product now
+  carries `is_listed` and copies of its company's sector and Seoul Award (the search filters),
+  kept from here on by `catalog.services`. Filling them rewrites every product row, and on
+  PostgreSQL each rewritten row also updates the search indexes of 0004/0005: about half a
+  minute at 10^5 products.
+- Partial indexes over the listed products for the lists' two orders and for a sector's products.
+- An index on (certification, product) of the products' certifications, so the certification
+  filter reads a certification's products from the index alone.
 """
 
 import django.db.models.deletion
@@ -31,6 +34,14 @@ def fill_copies(apps, schema_editor):
         # Check the new foreign keys now: ALTER TABLE (NOT NULL below) refuses to run in a
         # transaction with deferred constraint checks still pending.
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+# Django makes the many-to-many table itself, with an index on each column and a unique one on
+# (product, certification): none gives a certification's products without reading the table.
+CERTIFICATION_INDEX = (
+    "CREATE INDEX IF NOT EXISTS catalog_product_certifications_by_certification "
+    "ON catalog_product_certifications (certification_id, product_id)"
+)
 
 
 class Migration(migrations.Migration):
@@ -59,6 +70,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 null=True,
                 editable=False,
+                db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="catalog.sector",
@@ -70,6 +82,7 @@ class Migration(migrations.Migration):
             name="company_sector",
             field=models.ForeignKey(
                 editable=False,
+                db_index=False,
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="catalog.sector",
@@ -88,9 +101,18 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.AddIndex(
+            model_name="product",
+            index=models.Index(
+                condition=models.Q(("is_listed", True)),
+                fields=["company_sector", "id"],
+                name="product_listed_by_sector",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="company",
             index=models.Index(
                 condition=models.Q(("status", "published")), fields=["name_en", "id"], name="company_published_by_name"
             ),
         ),
+        migrations.RunSQL(CERTIFICATION_INDEX, "DROP INDEX IF EXISTS catalog_product_certifications_by_certification"),
     ]

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import F
 
 from buyers.models import BuyerOrganisation, VerificationState
 from catalog.models import Company, HSCode, Product, Sector
@@ -52,6 +53,11 @@ def test_seed_demo_loads_the_real_services_scale_with_valid_rows():
     ).exists()
     for product in Product.objects.select_related("company").order_by("?")[:200]:
         assert product.search_text == product_search_text(product)
+    # The bulk inserts set what the services would: listed, and the company's sector and award.
+    listed = Product.objects.filter(status="published", company__status="published")
+    assert set(Product.objects.filter(is_listed=True)) == set(listed) and listed.exists()
+    assert not Product.objects.exclude(company_sector=F("company__sector")).exists()
+    assert not Product.objects.exclude(company_seoul_award=F("company__seoul_award")).exists()
 
 
 def test_every_vocabulary_hs_code_is_a_subheading_in_the_nomenclature():

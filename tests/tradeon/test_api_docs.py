@@ -10,7 +10,15 @@ def test_schema_lists_the_endpoints(client, staff_user):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/v1/products/", "/api/v1/companies/", "/api/v1/buyers/", "/api/v1/sourcing-requests/", "/api/v1/hs-codes/", "/api/v1/matches/", "/api/v1/fairs/"):
+    for path in (
+        "/api/v1/products/",
+        "/api/v1/companies/",
+        "/api/v1/buyers/",
+        "/api/v1/sourcing-requests/",
+        "/api/v1/hs-codes/",
+        "/api/v1/matches/",
+        "/api/v1/fairs/",
+    ):
         assert path in paths, path
 
 

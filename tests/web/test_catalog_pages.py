@@ -260,6 +260,15 @@ def test_invalid_hs_filter_is_explained_not_a_crash(client, sign_in, buyer_user,
     assert "2-digit chapter" in response.content.decode()
 
 
+@pytest.mark.parametrize("params", [{}, {"q": "cream", "moq_max": "1000"}])
+def test_catalogue_shows_seoul_award_holders_first_then_oldest_first(client, sign_in, buyer_user, params):
+    plain = factories.ProductFactory.create_batch(2)
+    awarded = factories.ProductFactory(company=factories.CompanyFactory(seoul_award=True))
+    sign_in(buyer_user)
+    response = client.get(reverse("catalog:catalogue"), params)
+    assert list(response.context["page"].object_list) == [awarded, *plain]
+
+
 def test_catalogue_shows_24_products_a_page(client, sign_in, buyer_user):
     factories.ProductFactory.create_batch(30)
     sign_in(buyer_user)

@@ -1,3 +1,5 @@
+from functools import partial
+
 from rest_framework.pagination import PageNumberPagination
 
 from tradeon.pagination import COUNT_CACHE_FROM, COUNT_CACHE_SECONDS, LongListPaginator
@@ -11,9 +13,15 @@ class StandardPagination(PageNumberPagination):
 
 class LongListPagination(StandardPagination):
     """For lists that may hold 10^5 rows (the catalogue): a remembered count for large lists and
-    deep pages by key (tradeon.pagination.LongListPaginator). Page numbers work as everywhere."""
+    deep pages by key (tradeon.pagination.LongListPaginator). Page numbers work as everywhere.
+    A view may define `page_rows(queryset)`, applied to the page alone (LongListPaginator's `rows`)."""
 
     django_paginator_class = LongListPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF builds the paginator from (queryset, page_size); add the view's rows.
+        self.django_paginator_class = partial(LongListPaginator, rows=getattr(view, "page_rows", None))
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)

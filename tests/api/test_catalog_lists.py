@@ -1,0 +1,132 @@
+"""The catalogue's list endpoints: rows built from `.values()` say exactly what the serializers say,
+the orders, deep pages and remembered counts (tradeon.pagination), and visibility after writes."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalog import selectors
+from catalog.api import CompanySerializer, ProductSerializer
+from catalog.models import Certification, PublicationStatus
+from tests.factories import CompanyFactory, ProductFactory, StaffUserFactory
+from tradeon import pagination
+
+pytestmark = pytest.mark.django_db
+
+
+def _results(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def _as_json(data) -> dict:
+    return json.loads(json.dumps(data))
+
+
+def test_product_list_row_is_what_the_product_serializer_says(buyer_client):
+    halal, fda = Certification.objects.get(code="halal"), Certification.objects.get(code="fda")
+    priced = ProductFactory(
+        company__seoul_award=True, price_min=Decimal("12.5"), price_max=Decimal("20"), currency="KRW", lead_time_days=14
+    )
+    priced.certifications.set([halal, fda])
+    unpriced = ProductFactory(price_min=None, price_max=None, lead_time_days=None)
+    rows = {row["id"]: row for row in _results(buyer_client.get("/api/v1/products/"))}
+    annotated = selectors.product_list(user=StaffUserFactory())
+    for product in (priced, unpriced):
+        expected = _as_json(ProductSerializer(annotated.get(pk=product.pk)).data)
+        assert rows[product.pk] == expected
+        assert list(rows[product.pk]) == list(expected)
+    assert rows[priced.pk]["certifications"] == ["fda", "halal"] and rows[priced.pk]["price_min"] == "12.50"
+
+
+def test_company_list_row_is_what_the_company_serializer_says(buyer_client):
+    company = CompanyFactory(
+        export_countries=["VN", "TH"],
+        target_countries=[],
+        languages=["ko", "en", "zh"],
+        employees=12,
+        founded_year=2015,
+    )
+    company.certifications.set([Certification.objects.get(code="halal")])
+    row = next(r for r in _results(buyer_client.get("/api/v1/companies/")) if r["id"] == company.pk)
+    expected = _as_json(CompanySerializer(selectors.company_list(user=StaffUserFactory()).get(pk=company.pk)).data)
+    assert row == expected
+    assert list(row) == list(expected)
+
+
+def test_products_come_newest_first_with_and_without_filters(buyer_client):
+    products = ProductFactory.create_batch(4)
+    newest_first = [p.pk for p in reversed(products)]
+    assert [r["id"] for r in _results(buyer_client.get("/api/v1/products/"))] == newest_first
+    filtered = buyer_client.get("/api/v1/products/", {"q": "cream", "sector": "beauty", "moq_max": 1000})
+    assert [r["id"] for r in _results(filtered)] == newest_first
+
+
+def test_deep_pages_show_the_right_rows_in_as_many_queries_as_the_first(buyer_client):
+    company = CompanyFactory()
+    products = ProductFactory.create_batch(120, company=company)
+    newest_first = [p.pk for p in reversed(products)]
+    pages = []
+    for page in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            pages.append([r["id"] for r in _results(buyer_client.get("/api/v1/products/", {"page": page}))])
+        assert len(queries) == 2  # the count and the page
+    assert pages == [newest_first[:50], newest_first[50:100], newest_first[100:]]
+
+
+def test_an_sme_unpublishing_its_company_hides_its_products_from_buyers(sme_client, sme_user, buyer_client):
+    own = ProductFactory(company=sme_user.company)
+    other = ProductFactory()
+    assert {r["id"] for r in _results(buyer_client.get("/api/v1/products/"))} == {own.pk, other.pk}
+
+    response = sme_client.patch(f"/api/v1/companies/{sme_user.company_id}/", {"status": "draft"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert {r["id"] for r in _results(buyer_client.get("/api/v1/products/"))} == {other.pk}
+    assert buyer_client.get(f"/api/v1/products/{own.pk}/").status_code == 404
+    # The SME still sees (and manages) its own products.
+    assert own.pk in {r["id"] for r in _results(sme_client.get("/api/v1/products/"))}
+
+
+def test_a_large_count_is_remembered_while_the_rows_stay_live(buyer_client, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CACHE_FROM", 3)
+    ProductFactory.create_batch(3)
+
+    with CaptureQueriesContext(connection) as first:
+        assert buyer_client.get("/api/v1/products/").json()["count"] == 3
+    newest = ProductFactory()
+    with CaptureQueriesContext(connection) as second:
+        body = buyer_client.get("/api/v1/products/").json()
+    assert len(second) == len(first) - 1  # no COUNT(*)
+    assert body["count"] == 3  # remembered (for COUNT_CACHE_SECONDS) ...
+    assert body["results"][0]["id"] == newest.pk  # ... while the page is read afresh
+    assert len(body["results"]) == 4
+
+    filtered = buyer_client.get("/api/v1/products/", {"moq_max": 1000}).json()
+    assert filtered["count"] == 4  # another query, another count
+
+
+def test_a_small_count_is_exact_on_every_request(buyer_client):
+    ProductFactory.create_batch(2)
+    assert buyer_client.get("/api/v1/products/").json()["count"] == 2
+    ProductFactory()
+    assert buyer_client.get("/api/v1/products/").json()["count"] == 3
+
+
+def test_the_api_docs_say_when_a_count_is_exact(client, staff_user):
+    client.force_login(staff_user)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    described = schema["components"]["schemas"]["PaginatedProductListList"]["properties"]["count"]["description"]
+    assert "exact below 1,000" in described
+
+
+def test_companies_are_listed_by_name_across_pages_without_drafts(buyer_client):
+    names = [f"Company {i:03d}" for i in range(60)]
+    for name in reversed(names):
+        CompanyFactory(name_en=name)
+    CompanyFactory(name_en="Company 000 (draft)", status=PublicationStatus.DRAFT)
+    first = _results(buyer_client.get("/api/v1/companies/"))
+    second = _results(buyer_client.get("/api/v1/companies/", {"page": 2}))
+    assert [r["name_en"] for r in first + second] == names
