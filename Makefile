@@ -61,6 +61,7 @@ format: venv
 bench: venv
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/scheduling.py
 	$(BIN)/python manage.py evaluate_matching --write-docs
 
 clean:

@@ -1,21 +1,26 @@
 """The matching engine: ranks SME-buyer pairings from the signals, in both directions, without
 ever materialising the dense buyers x products score matrix.
 
-How a recompute runs, one chunk of buyers at a time (chunks run on `n_jobs` threads; SciPy's
-sparse products and NumPy release the GIL):
-1. Candidate signals (text, HS heading/subheading) propose: each buyer's strongest
-   `proposal_features` candidate features are multiplied by the products' postings, each
-   posting list cut to its `posting_limit` strongest products. That bounds the work per buyer
-   whatever the catalogue's size: without the cuts a common n-gram ("크림", "cream") would make
-   each buyer's row cover half the catalogue.
-2. Each buyer keeps its `candidates` best-proposed products; every signal gives its exact value
-   on those pairs (the text and HS values from the full vectors, not the cut ones); the
-   weighted sum is the score.
-3. Products roll up to companies (a company's score with a buyer is that of its best product;
-   its best few products are kept to show "the products that fit"); each buyer keeps its top-k
-   companies, and a running pool keeps each company's top-k buyers.
-Small jobs (today's real scale, one changed buyer) are scored exhaustively instead: every pair,
-a dense block per chunk, company maxima by a reduction over products grouped by company.
+How a full recompute runs (candidate mode):
+1. Units: a company's products in one HS subheading (a product line and its variants). Each
+   candidate signal's (text, HS) unit row holds, per feature, the largest value among the
+   unit's products, so a buyer's product with it bounds every one of those products from above.
+2. Buyers are taken one country at a time. For a country, each feature's postings are cut to
+   the `posting_limit` units with the best feature value plus market fit with that country, so
+   the work per buyer stays bounded whatever the catalogue's size (without the cut, a common
+   n-gram such as "크림" would make every buyer's row cover half the catalogue) and what is cut
+   is what that market would rank low anyway.
+3. In chunks of buyers: each buyer's `proposal_features` strongest features times the cut
+   postings propose units (one sparse product); a cheap sampled cut keeps about 1.5 x
+   `shortlist` per buyer, the other signals' per-company bounds (sector, certifications held,
+   MOQ fit) are added, and the `candidates` best units are kept.
+4. All products of those units' companies are scored exactly on every signal (text and HS from
+   the full vectors), so a returned pair's score is the company's true best with that buyer.
+   Products roll up to companies (best product, and the best few to show); each buyer keeps
+   its top k, and a running pool keeps each company's top k buyers.
+Small jobs (today's real scale, one changed buyer) are scored exhaustively instead: a dense
+block of every pair per chunk, company maxima by a reduction over products grouped by company.
+Chunks can run on `n_jobs` threads (SciPy's sparse products and much of NumPy release the GIL).
 Memory is bounded by the chunk size and the (buyers + companies) x k result, not by
 buyers x products.
 """
@@ -64,7 +69,7 @@ class Matcher:
         weights: dict[str, float] | None = None,
         *,
         top_k: int = 20,
-        candidates: int = 60,
+        candidates: int = 40,
         exhaustive_pairs: int = 20_000_000,
         chunk_pairs: int = 4_000_000,
         products_per_pairing: int = 3,
@@ -141,6 +146,8 @@ class Matcher:
         self._unit_start = np.zeros(len(unit_keys) + 1, dtype=np.int64)
         np.cumsum(np.bincount(self._unit_of, minlength=len(unit_keys)), out=self._unit_start[1:])
         self._by_company = self._by_unit
+        self._company_start = np.zeros(len(self.tables.companies) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(products.company, minlength=len(self.tables.companies)), out=self._company_start[1:])
         # Features x products for exhaustive scoring, built on first use (a full recompute at
         # scale never needs them) into a dict that copies made by rank_profiles share.
         self._product_t: dict[int, sparse.csr_matrix] = {}
@@ -152,16 +159,14 @@ class Matcher:
         # units for the buyers at hand (_segment_postings); equal values are cut in a fixed
         # pseudo-random order, not by id.
         n_units = len(unit_keys)
-        jitter = 1.0 + 1e-6 * (
-            (np.arange(n_units, dtype=np.uint64) * np.uint64(2654435761)) % np.uint64(1 << 32)
-        ) / float(1 << 32)
+        spread = (np.arange(n_units, dtype=np.uint64) * np.uint64(2654435761)) % np.uint64(1 << 32)
+        self._jitter = (1e-6 * spread / float(1 << 32)).astype(np.float32)
         parts = []
         for j, signal in self._candidate_signals:
             postings = _group_maxima(signal.product_matrix(), self._by_unit, self._unit_start).T.tocsr()
             postings.data *= self.weights[j]
             parts.append(postings)
         self._unit_postings = sparse.vstack(parts, format="csr", dtype=np.float32) if parts else None
-        self._jitter = jitter.astype(np.float32)
 
     def _transposed(self) -> dict[int, sparse.csr_matrix]:
         """Each candidate signal's products matrix transposed (features x products)."""
@@ -224,7 +229,9 @@ class Matcher:
             size = max(1, min(len(buyers), self.chunk_pairs // len(products)))
             segments = [(buyers, self._exhaustive_chunk(products))]
         else:
-            size = max(1, min(len(buyers), self.chunk_pairs // max(self.candidates * 50, 1)))
+            # About proposal_features x posting_limit / 2 units proposed per buyer.
+            per_buyer = (self.proposal_features or 96) * (self.posting_limit or 2000) // 2
+            size = max(1, min(len(buyers), self.chunk_pairs // max(per_buyer, 1)))
             segments = self._segments(buyers, product_mask)
         for rows, score_chunk in segments:
             chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
@@ -276,7 +283,7 @@ class Matcher:
         plus the segment's prior (market fit with the segment's country)."""
         if not self.posting_limit:
             return postings
-        key = postings.data * self._jitter[postings.indices] + prior[postings.indices]
+        key = postings.data + prior[postings.indices] + self._jitter[postings.indices]
         keep = strongest_per_row(postings.indptr, key, self.posting_limit)
         return _filter_entries(postings, keep) if not keep.all() else postings
 
@@ -307,6 +314,7 @@ class Matcher:
         (row position[b] for buyer b) over the columns of `postings`."""
         k, per = self.top_k, self.products_per_pairing
         company_of, by_unit, unit_start = self.tables.products.company, self._by_unit, self._unit_start
+        company_start = self._company_start
         unit_company = self._unit_company
         bounded = [
             (j, s)
@@ -319,9 +327,10 @@ class Matcher:
             allowed = np.bincount(self._unit_of[product_mask], minlength=len(unit_start) - 1) > 0
 
         def score(rows: np.ndarray):
-            # 1. Candidate units. First each buyer's `shortlist` best by proposal plus the
-            # segment's prior (one pass over every proposed unit), then its `candidates` best
-            # with the other signals' bounds too (sector, certifications held, MOQ).
+            # 1. Candidate units. First about 1.5 x `shortlist` per buyer by proposal plus the
+            # segment's prior (market fit), a cut read off a sample of each row, then its
+            # `candidates` best with the other signals' bounds too (sector, certifications
+            # held, MOQ fit).
             proposals = proposers[position[rows]] @ postings
             indptr, units, proposal = proposals.indptr, proposals.indices, proposals.data
             del proposals
@@ -344,11 +353,15 @@ class Matcher:
                 keep &= np.isfinite(selection)
             local, units = local[keep], units[keep]
             del selection, keep, buyers_of_entry, companies
-            # 2. Their products, scored exactly on every signal.
-            lengths = unit_start[units + 1] - unit_start[units]
+            # 2. Their companies' products, scored exactly on every signal: a company's score
+            # with a buyer is its best product's, whichever unit proposed it.
+            n_companies = len(company_start) - 1
+            key = np.unique(local.astype(np.int64) * n_companies + unit_company[units])
+            local, companies = key // n_companies, key % n_companies
+            lengths = company_start[companies + 1] - company_start[companies]
             pair_local = np.repeat(local, lengths)
             offset = np.arange(len(pair_local)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-            products = by_unit[np.repeat(unit_start[units], lengths) + offset]
+            products = by_unit[np.repeat(company_start[companies], lengths) + offset]
             if product_mask is not None:
                 masked = product_mask[products]
                 pair_local, products = pair_local[masked], products[masked]

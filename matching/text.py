@@ -226,12 +226,18 @@ class CharNgramTfidf:
         return run() if lazy else list(run())
 
     def fit_transform(self, texts: list[str], *, keep: int | None = None) -> sparse.csr_matrix:
-        # Two passes over the texts: document frequencies first (each batch's counts dropped as
-        # soon as counted: at a million products they would take gigabytes), then the weights,
-        # hashing again but sorting only the kept n-grams.
+        # Small corpora: hash once, keep the counts, weigh them. Large ones (about 8 bytes per
+        # character kept as counts: gigabytes at a million products) take two passes instead:
+        # document frequencies first, each batch's counts dropped as soon as counted, then the
+        # weights, hashing again but sorting only the kept n-grams.
+        one_pass = sum(len(t) for t in texts[:: max(1, len(texts) // 1000)]) * max(1, len(texts) // 1000) < 50_000_000
         df = np.zeros(self.n_features, dtype=np.int64)
-        for counts in self._batches(texts, lambda batch: _hash_batch(batch, self.n_features).indices, lazy=True):
-            df += np.bincount(counts, minlength=self.n_features)
+        batches = self._batches(texts, lambda batch: _hash_batch(batch, self.n_features), lazy=True)
+        kept_counts = []
+        for counts in batches:
+            df += np.bincount(counts.indices, minlength=self.n_features)
+            if one_pass:
+                kept_counts.append(counts)
         limit = max(self.min_df, int(self.max_df * len(texts)))
         self.keep_columns = (df >= self.min_df) & (df <= limit)
         if not self.keep_columns.any():  # tiny corpora: keep everything seen
@@ -239,7 +245,10 @@ class CharNgramTfidf:
         # scikit-learn's smooth idf, counted over the kept n-grams.
         idf = np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0
         self.idf_ = np.where(self.keep_columns, idf, 0.0).astype(np.float32)
-        return self.transform(texts, keep=keep)
+        if not one_pass:
+            return self.transform(texts, keep=keep)
+        weighted = [self._weigh(counts, keep) for counts in kept_counts]
+        return self._stack(weighted, len(texts))
 
     def transform(self, texts: list[str], *, keep: int | None = None) -> sparse.csr_matrix:
         weighted = self._batches(

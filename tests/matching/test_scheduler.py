@@ -28,6 +28,7 @@ from matching.scheduler import (
     Participant,
     SchedulingProblem,
     Slot,
+    business_hours_mask,
     fair_slots,
     feasible_slots,
     schedule_violations,
@@ -172,6 +173,19 @@ def test_los_angeles_business_hours_map_to_other_seoul_slots_across_the_dst_chan
     assert sorted(
         (slots[i].start.astimezone(SEOUL).date(), slots[i].start.astimezone(SEOUL).hour) for i in shared
     ) == sorted([(before, 9), (before, 10), (after, 9)])
+
+
+def test_business_hours_are_read_on_the_local_clock_on_the_day_of_the_change():
+    # 2026-03-08 in Los Angeles has 23 hours; hours are wall-clock hours all the same.
+    los_angeles = ZoneInfo("America/Los_Angeles")
+
+    def local_slot(hour, minute=0):
+        start = datetime(2026, 3, 8, hour, minute, tzinfo=los_angeles).astimezone(UTC)
+        return Slot(start, start + timedelta(hours=1))
+
+    slots = [local_slot(8, 30), local_slot(9), local_slot(17), local_slot(17, 30)]
+    mask = business_hours_mask(slots, "America/Los_Angeles", (9, 18), ALL_DAYS)
+    assert mask.tolist() == [False, True, True, False]
 
 
 def test_a_slot_the_dst_change_makes_infeasible_is_not_used():
@@ -747,52 +761,99 @@ def test_the_ilp_finds_the_brute_force_optimum_and_the_bounds_hold(seed):
         if schedule.placed_accepted == best[0]:
             assert bound.score >= best[2] - 1e-9
         assert 0 <= schedule.gap <= 1
+        assert_reasons_are_true(p, schedule)
 
 
-def test_the_heuristic_reports_a_valid_bound_on_a_busier_fair():
-    rng = random.Random(7)
+def busier_fair(seed: int) -> SchedulingProblem:
+    """12 SMEs, 20 buyers, 80 candidates in 6 slots with 2 rooms and 2 interpreters: every repair
+    move of the heuristic has something to do."""
+    rng = random.Random(seed)
     slots = hourly_slots(6)
     participants = {
-        f"s{k}": sme(languages=("ko",) if k % 3 == 0 else ("ko", "en"), cap=3, min_meetings=2, needs_room=k % 2 == 0)
-        for k in range(8)
+        f"s{k}": sme(languages=("ko",) if k % 3 == 0 else ("ko", "en"), cap=4, min_meetings=2, needs_room=k % 2 == 0)
+        for k in range(12)
     }
     participants |= {
         f"b{k}": buyer(
             languages=rng.choice([("en",), ("th",), ("th", "en")]),
-            cap=3,
-            availability=window(slots, *sorted(rng.sample(range(6), 3))),
+            cap=rng.choice([2, 3, 4]),
+            availability=window(slots, *sorted(rng.sample(range(6), rng.randint(2, 5)))),
         )
-        for k in range(12)
+        for k in range(20)
     }
-    pairs = rng.sample([(f"s{a}", f"b{b}") for a in range(8) for b in range(12)], 40)
+    pairs = rng.sample([(f"s{a}", f"b{b}") for a in range(12) for b in range(20)], 80)
     candidates = [
         Candidate(f"m{k}", s, b, rng.choice([ACCEPTED, PROPOSED]), rng.randint(0, 1000) / 1000)
         for k, (s, b) in enumerate(pairs)
     ]
-    p = problem(
+    return problem(
         participants,
         candidates,
         slots=slots,
         rooms=["r1", "r2"],
-        interpreters=[Interpreter("i1", frozenset({"ko", "th"})), Interpreter("i2", frozenset({"ko", "th", "en"}))],
+        interpreters=[
+            Interpreter("i1", frozenset({"ko", "th"})),
+            Interpreter("i2", frozenset({"ko", "th", "en"}), availability=window(slots, 0, 1, 2)),
+        ],
     )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_heuristic_is_feasible_bounded_and_truthful_on_a_busier_fair(seed):
+    p = busier_fair(seed)
     exact = run(p, "ilp")
-    heuristic = run(p, "heuristic")
     assert exact.optimal
     exact_value = (exact.placed_accepted, -exact.sme_shortfall, exact.total_score)
-    heuristic_value = (heuristic.placed_accepted, -heuristic.sme_shortfall, heuristic.total_score)
-    assert heuristic_value <= exact_value
-    assert heuristic.upper_bound.accepted >= exact.placed_accepted
-    assert heuristic.upper_bound.score >= exact.total_score - 1e-9 or heuristic.placed_accepted < exact.placed_accepted
-    # Every unplaced pair has a reason, and the reasons are true of the schedule.
-    assert set(heuristic.unplaced) | {a.candidate_id for a in heuristic.assignments} == {c.id for c in candidates}
-    placed = {a.candidate_id for a in heuristic.assignments}
-    counts: dict = {}
-    for c in candidates:
-        if c.id in placed:
-            counts[c.sme] = counts.get(c.sme, 0) + 1
-            counts[c.buyer] = counts.get(c.buyer, 0) + 1
-    for c in candidates:
-        why = heuristic.unplaced.get(c.id)
-        if why is not None and why.code == CAP_REACHED:
-            assert counts.get(c.sme, 0) >= 3 or counts.get(c.buyer, 0) >= 3
+    for method in ("heuristic", "greedy"):
+        schedule = run(p, method)
+        value = (schedule.placed_accepted, -schedule.sme_shortfall, schedule.total_score)
+        assert value <= exact_value
+        assert schedule.upper_bound.accepted >= exact.placed_accepted
+        assert schedule.upper_bound.shortfall <= exact.sme_shortfall
+        if schedule.placed_accepted == exact.placed_accepted:
+            assert schedule.upper_bound.score >= exact.total_score - 1e-9
+        assert_reasons_are_true(p, schedule)
+
+
+def assert_reasons_are_true(p: SchedulingProblem, schedule) -> None:
+    """Every candidate is placed or has a reason, and each reason holds in the schedule."""
+    assert set(schedule.unplaced) | {a.candidate_id for a in schedule.assignments} == {c.id for c in p.candidates}
+    people = p.participants
+    by_id = {c.id: c for c in p.candidates}
+    count: dict = {}
+    busy: set = set()
+    rooms_used: dict[int, int] = {}
+    for a in schedule.assignments:
+        c = by_id[a.candidate_id]
+        for j in (c.sme, c.buyer):
+            count[j] = count.get(j, 0) + 1
+            busy.add((j, a.slot_index))
+        if a.room is not None:
+            rooms_used[a.slot_index] = rooms_used.get(a.slot_index, 0) + 1
+    for cid, why in schedule.unplaced.items():
+        c = by_id[cid]
+        common = set(feasible_slots(p, c.sme)) & set(feasible_slots(p, c.buyer))
+        sme_languages, buyer_languages = people[c.sme].languages, people[c.buyer].languages
+        if not sme_languages & buyer_languages:  # only where an interpreter for the pair works
+            common &= {
+                t
+                for t, slot in enumerate(p.slots)
+                for i in p.interpreters
+                if i.languages & sme_languages
+                and i.languages & buyer_languages
+                and (i.availability is None or any(a <= slot.start and slot.end <= b for a, b in i.availability))
+            }
+        both_free = [t for t in common if (c.sme, t) not in busy and (c.buyer, t) not in busy]
+        if why.code == CAP_REACHED:
+            assert any(people[j].cap is not None and count.get(j, 0) >= people[j].cap for j in (c.sme, c.buyer))
+        elif why.code == NO_COMMON_SLOT:
+            assert not set(feasible_slots(p, c.sme)) & set(feasible_slots(p, c.buyer))
+        elif why.code == SLOTS_TAKEN:
+            assert common and not both_free
+        elif why.code == ROOMS_FULL:
+            assert people[c.sme].needs_room
+            assert any(rooms_used.get(t, 0) >= len(p.rooms) for t in both_free)
+        elif why.code == INTERPRETERS_BUSY:
+            assert not sme_languages & buyer_languages and both_free
+        else:
+            assert why.code in (NO_INTERPRETER, PINNED_CONFLICT)
