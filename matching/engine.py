@@ -414,11 +414,7 @@ class Matcher:
             del total
             # Each buyer's top k companies, ranked.
             kb = min(k, n_groups)
-            top = (
-                np.argpartition(-best, kb - 1, axis=1)[:, :kb]
-                if kb < n_groups
-                else np.tile(np.arange(n_groups), (len(rows), 1))
-            )
+            top = _top_along_rows(best, kb)
             top_score = np.take_along_axis(best, top, axis=1)
             order = np.lexsort((top, -top_score), axis=1)  # best first; ties by company
             top, top_score = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_score, order, axis=1)
@@ -432,10 +428,7 @@ class Matcher:
             )
             # Each company's top k buyers within the chunk, for the running pool.
             kc = min(k, len(rows))
-            if kc < len(rows):
-                pick = np.argpartition(-best, kc - 1, axis=0)[:kc]
-            else:
-                pick = np.tile(np.arange(len(rows))[:, None], (1, n_groups))
+            pick = _top_along_rows(best.T, kc).T
             pool_part = (
                 rows[pick.ravel()].astype(np.int32),
                 np.tile(group_company, kc),
@@ -558,6 +551,22 @@ class Matcher:
 
 
 # --- vectorised helpers ---------------------------------------------------------------------
+
+
+def _top_along_rows(matrix: np.ndarray, m: int) -> np.ndarray:
+    """Column indices of each row's m largest values (in no particular order); among equal
+    values at the cut, the lowest columns, so rankings do not depend on how the selection
+    happened to partition."""
+    n_rows, n_cols = matrix.shape
+    if m >= n_cols:
+        return np.tile(np.arange(n_cols), (n_rows, 1))
+    threshold = -np.partition(-matrix, m - 1, axis=1)[:, m - 1 : m]  # each row's m-th largest
+    above = matrix > threshold
+    # Of the values equal to the threshold, as many as are still needed, leftmost first.
+    needed = m - above.sum(axis=1, keepdims=True)
+    tied = matrix == threshold
+    chosen = above | (tied & (np.cumsum(tied, axis=1) <= needed))
+    return np.nonzero(chosen)[1].reshape(n_rows, m)
 
 
 def _kept_indptr(indptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
