@@ -12,7 +12,6 @@ import argparse
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import time
@@ -275,17 +274,6 @@ def render(results: list[Result], info: dict, *, companies: int, products: int, 
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace this benchmark's section in docs/benchmarks.md, leaving the other sections intact."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=20_000)
@@ -377,7 +365,9 @@ def main() -> None:
     print()
     print(text)
     if not args.no_write:
-        write_section(text, ROOT / "docs" / "benchmarks.md")
+        from tradeon.benchmarks_doc import benchmarks_section_replace
+
+        benchmarks_section_replace(path=ROOT / "docs" / "benchmarks.md", heading=SECTION, text=text)
         print("Wrote docs/benchmarks.md")
     missed = [r for r in results if not r.met]
     if missed:

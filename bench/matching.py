@@ -714,17 +714,6 @@ def render(results: list[dict], info: dict, load: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace this benchmark's section in docs/benchmarks.md, leaving the other sections intact."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the real scale and 10^4 x 10^4 only")
@@ -773,7 +762,9 @@ def main() -> None:
     text = render(results, info, load)
     print(text)
     if not args.no_write:
-        write_section(text, ROOT / "docs" / "benchmarks.md")
+        from tradeon.benchmarks_doc import benchmarks_section_replace
+
+        benchmarks_section_replace(path=ROOT / "docs" / "benchmarks.md", heading=SECTION, text=text)
         print("Wrote docs/benchmarks.md")
 
 

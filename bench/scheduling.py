@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -538,17 +537,6 @@ def machine_info() -> dict:
     }
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace this benchmark's section in docs/benchmarks.md, leaving the other sections intact."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one run per method, and no 5,000-meeting ILP comparison")
@@ -581,7 +569,9 @@ def main() -> None:
     print()
     print(text)
     if not args.no_write:
-        write_section(text, ROOT / "docs" / "benchmarks.md")
+        from tradeon.benchmarks_doc import benchmarks_section_replace
+
+        benchmarks_section_replace(path=ROOT / "docs" / "benchmarks.md", heading=SECTION, text=text)
         print("Wrote docs/benchmarks.md")
     if args.strict and "**no**" in text:
         sys.exit(1)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
+from django.utils.translation import gettext as _
 
 from tradeon.accounts.models import Role
 from tradeon.errors import NotAllowed
@@ -157,7 +158,12 @@ def _check_brn_unique(company: Company) -> None:
         clash = clash.exclude(pk=company.pk)
     if clash.exists():
         raise ValidationError(
-            {"business_registration_number": "A company with this business registration number is already registered."}
+            {
+                "business_registration_number": _(
+                    "A company with this business registration number is already registered. "
+                    "Ask its members or the agency for an account."
+                )
+            }
         )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -324,10 +323,6 @@ def benchmarks_section(report: EvaluationReport, *, command: str) -> str:
 
 def benchmarks_section_write(text: str, path: Path) -> None:
     """Replace the matching-quality section of docs/benchmarks.md, leaving the others intact."""
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(BENCHMARKS_SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
+    from tradeon.benchmarks_doc import benchmarks_section_replace
+
+    benchmarks_section_replace(path=path, heading=BENCHMARKS_SECTION, text=text)

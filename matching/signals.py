@@ -11,6 +11,7 @@ signals are cheap table look-ups evaluated only on those candidates.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 import numpy as np
@@ -104,7 +105,7 @@ def _country_name(code: str, language: str) -> str:
         return str(countries.name(code)) or code
 
 
-class Signal:
+class Signal(ABC):
     name: ClassVar[str]
     label_en: ClassVar[str]
     label_ko: ClassVar[str]
@@ -123,16 +124,18 @@ class Signal:
         self.fit_buyers(tables.buyers)
 
     def fit_catalogue(self, tables: Tables) -> None:
-        """Learn what depends on products and companies (vocabularies, look-up tables)."""
+        """Learn what depends on products and companies (vocabularies, look-up tables).
+        Optional: a signal that reads everything from the tables at scoring time needs nothing."""
+        return None
 
     def fit_buyers(self, buyers) -> None:
         """Encode the buyers; called again when only buyers changed (one buyer's profile edit)."""
         self.tables.buyers = buyers
 
+    @abstractmethod
     def pair_values(self, buyers: np.ndarray, products: np.ndarray, proposed: np.ndarray | None = None) -> np.ndarray:
         """Values in [0, 1] for the pairs (buyers[i], products[i]) (row indices into the tables).
         `proposed` carries the candidate matrices' product for candidate signals."""
-        raise NotImplementedError
 
     def company_bound(self, buyers: np.ndarray, companies: np.ndarray) -> np.ndarray | None:
         """For choosing candidate companies before any product is scored: for the pairs
@@ -149,11 +152,13 @@ class Signal:
 class CandidateSignal(Signal):
     proposes_candidates = True
 
+    @abstractmethod
     def product_matrix(self) -> sparse.csr_matrix:
-        raise NotImplementedError
+        """Sparse product rows whose dot product with a buyer row proposes the pair."""
 
+    @abstractmethod
     def buyer_matrix(self, buyers: np.ndarray | None = None) -> sparse.csr_matrix:
-        raise NotImplementedError
+        """Sparse buyer rows (all buyers, or those given), in the same columns."""
 
     def rowwise(self, buyers: np.ndarray, products: np.ndarray) -> np.ndarray:
         """The candidate matrices' product for given pairs: the engine's exact re-scoring of its

@@ -5,13 +5,12 @@ They parse and tidy the input; the sign-up services check the account and the mo
 import zoneinfo
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from buyers.models import BuyerType
 from catalog.forms import LanguagesField, SectorChoiceField
-from catalog.models import Company, Sector
+from catalog.models import Sector
 from catalog.validators import normalise_business_registration_number
 
 
@@ -60,15 +59,8 @@ class SMESignUpForm(AccountForm):
     sector = SectorChoiceField(label=_("Sector"), queryset=Sector.objects.all(), empty_label="—")
 
     def clean_business_registration_number(self):
-        number = normalise_business_registration_number(self.cleaned_data["business_registration_number"].strip())
-        # The column is unique; saying so here beats a database error on submit.
-        if Company.objects.filter(business_registration_number=number).exists():
-            raise ValidationError(
-                _(
-                    "A company with this business registration number is already registered. Ask its members or the agency for an account."
-                )
-            )
-        return number
+        # Whether the number is taken is the service's to say (catalog.services), for every path.
+        return normalise_business_registration_number(self.cleaned_data["business_registration_number"].strip())
 
     def company_arguments(self) -> dict:
         return {
