@@ -1,19 +1,16 @@
-"""REST API of matching: pairings with their reasons, fairs, staff pin/exclude, recomputes."""
+"""REST API of matching: pairings with their reasons, staff pin/exclude, recomputes. The fairs' own
+endpoints (including their proposals' recompute and decisions) are in matching/fairs/api/."""
 
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from buyers.models import BuyerOrganisation
-from catalog.models import Company, Sector
-from tradeon.accounts.models import Role
-from tradeon.api.fields import CountryListField
-from tradeon.api.permissions import IsAgencyStaff, ReadOnlyOrRole
+from tradeon.api.permissions import IsAgencyStaff
 
 from . import selectors, services, tasks
-from .models import ConsultationFair, MatchingRun, PairDecision, Pairing
+from .models import MatchingRun, PairDecision, Pairing
 
 
 class PairingSerializer(serializers.ModelSerializer):
@@ -140,23 +137,6 @@ class PairingViewSet(viewsets.ReadOnlyModelViewSet):
         return Response({"detail": "Recompute queued.", "task_id": result.id}, status=status.HTTP_202_ACCEPTED)
 
 
-class FairSerializer(serializers.ModelSerializer):
-    sectors = serializers.SlugRelatedField(slug_field="code", many=True, queryset=Sector.objects.all())
-    target_countries = CountryListField(required=False)
-
-    class Meta:
-        model = ConsultationFair
-        fields = ["id", "name", "sectors", "target_countries", "starts_on", "ends_on", "created_at"]
-        read_only_fields = ["created_at"]
-
-
-class DecisionSerializer(serializers.Serializer):
-    company = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all())
-    buyer = serializers.PrimaryKeyRelatedField(queryset=BuyerOrganisation.objects.all())
-    decision = serializers.ChoiceField(choices=PairDecision.Decision.choices)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
-
-
 class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = MatchingRun
@@ -173,54 +153,6 @@ class RunSerializer(serializers.ModelSerializer):
             "error",
         ]
         read_only_fields = fields
-
-
-class FairViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Consultation fairs: everyone signed in reads; staff create, recompute proposals, and
-    pin or exclude pairs."""
-
-    queryset = ConsultationFair.objects.none()
-    serializer_class = FairSerializer
-    permission_classes = [ReadOnlyOrRole]
-    write_roles = (Role.STAFF,)
-    filter_backends = []
-
-    def get_queryset(self):
-        return selectors.fair_list()
-
-    def create(self, request, *args, **kwargs):
-        serializer = FairSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        fair = services.fair_create(created_by=request.user, **serializer.validated_data)
-        return Response(FairSerializer(fair).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=None, responses={202: RunSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsAgencyStaff])
-    def recompute(self, request, pk=None):
-        fair = self.get_object()
-        result = tasks.recompute_fair_pairings.delay(fair.pk)
-        return Response(
-            {"detail": "Recompute of the fair's proposals queued.", "task_id": result.id},
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-    @extend_schema(request=DecisionSerializer, responses={200: None})
-    @action(detail=True, methods=["post"], permission_classes=[IsAgencyStaff])
-    def decisions(self, request, pk=None):
-        """Pin or exclude any pair for this fair, proposed or not."""
-        fair = self.get_object()
-        serializer = DecisionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        services.pair_decide(
-            fair=fair,
-            company_id=data["company"].pk,
-            buyer_id=data["buyer"].pk,
-            decision=data["decision"],
-            decided_by=request.user,
-            note=data.get("note", ""),
-        )
-        return Response({"detail": f"Pair {data['decision']}ned." if data["decision"] == "pin" else "Pair excluded."})
 
 
 class MatchingRunViewSet(viewsets.ReadOnlyModelViewSet):

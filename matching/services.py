@@ -441,18 +441,6 @@ def pair_decision_clear(*, fair: ConsultationFair, company_id: int, buyer_id: in
 
 
 @transaction.atomic
-def fair_create(
-    *, created_by, name: str, sectors, target_countries=(), starts_on=None, ends_on=None
-) -> ConsultationFair:
-    if created_by.role != Role.STAFF:
-        raise NotAllowed("Only agency staff can create consultation fairs.")
-    fair = ConsultationFair(name=name, target_countries=list(target_countries), starts_on=starts_on, ends_on=ends_on)
-    fair.full_clean(exclude=["sectors"])
-    fair.save()
-    fair.sectors.set(sectors)
-    return fair
-
-
 # --- outcomes and learning ---------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from tradeon.errors import DomainError
 from tradeon.web import role_required
 
 from . import selectors, services, tasks
-from .forms import FairForm, PairDecisionForm
+from .forms import PairDecisionForm
 from .models import ConsultationFair, PairDecision
 from .vocabulary import signal_label
 
@@ -85,12 +85,8 @@ def matching_train(request):
 
 @role_required(Role.STAFF)
 def fair_list(request):
-    form = FairForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        fair = services.fair_create(created_by=request.user, **form.cleaned_data)
-        messages.success(request, _("Fair created. Compute its proposed pairs when its participants are in."))
-        return redirect("matching:fair_pairs", fair.pk)
-    return render(request, "matching/fair_list.html", {"fairs": selectors.fair_list(), "form": form})
+    """Fairs moved to their own pages; old links keep working."""
+    return redirect("fairs:list")
 
 
 @role_required(Role.STAFF)

@@ -1,5 +1,7 @@
 """Factories for every model the tests need, in one place."""
 
+import datetime as dt
+
 import factory
 from django.utils import timezone
 
@@ -120,3 +122,100 @@ class StaffUserFactory(UserFactory):
 
 
 PASSWORD = "correct-horse-battery"
+
+
+# --- consultation fairs ------------------------------------------------------------------------
+
+
+def next_weekday(days_ahead: int = 14):
+    """A Monday at least `days_ahead` days from today: fair dates that are always in the future
+    and start on a working day."""
+    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+
+
+class FairFactory(factory.django.DjangoModelFactory):
+    """A three-day fair in the requests phase, 40-minute meetings, 09:00-12:00 and 13:00-17:00
+    Seoul time, with three video rooms. Pass phase=... for another phase."""
+
+    class Meta:
+        model = "matching.ConsultationFair"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Beauty fair for Thai and Malaysian buyers {n}")
+    starts_on = factory.LazyFunction(next_weekday)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=2))
+    target_countries = factory.LazyFunction(lambda: ["TH", "MY"])
+    phase = "requests_open"
+    meeting_minutes = 40
+    break_minutes = 10
+
+    @factory.post_generation
+    def session_windows(self, create, extracted, **kwargs):
+        from matching.models import SessionWindow
+
+        if not create:
+            return
+        windows = extracted if extracted is not None else [(dt.time(9), dt.time(12)), (dt.time(13), dt.time(17))]
+        for opens, closes in windows:
+            SessionWindow.objects.create(fair=self, opens_at=opens, closes_at=closes)
+
+    @factory.post_generation
+    def rooms(self, create, extracted, **kwargs):
+        from matching.models import VideoRoom
+
+        if not create:
+            return
+        count = 3 if extracted is None else extracted
+        self.rooms.set([VideoRoom.objects.get_or_create(name=f"Video room {i}")[0] for i in range(1, count + 1)])
+
+    @factory.post_generation
+    def sectors(self, create, extracted, **kwargs):
+        if create:
+            self.sectors.set(extracted if extracted is not None else Sector.objects.filter(code="beauty"))
+
+
+class FairParticipantFactory(factory.django.DjangoModelFactory):
+    """An accepted SME participant; pass buyer=... and kind="buyer" (or use
+    BuyerParticipantFactory) for a buyer."""
+
+    class Meta:
+        model = "matching.FairParticipant"
+
+    fair = factory.SubFactory(FairFactory)
+    kind = "sme"
+    company = factory.SubFactory(CompanyFactory)
+    buyer = None
+    status = "accepted"
+
+
+class BuyerParticipantFactory(FairParticipantFactory):
+    kind = "buyer"
+    company = None
+    buyer = factory.SubFactory(BuyerOrganisationFactory)
+
+
+class InterpreterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "matching.Interpreter"
+
+    name = factory.Sequence(lambda n: f"Interpreter {n}")
+    email = factory.Sequence(lambda n: f"interpreter{n}@example.com")
+    languages = factory.LazyFunction(lambda: ["ko", "th"])
+
+
+class PublishedMeetingFactory(factory.django.DjangoModelFactory):
+    """A scheduled meeting as publishing leaves it (published_at set), on the fair's first day at
+    10:00 Seoul time (01:00 UTC). Pass status="draft", published_at=None for a draft."""
+
+    class Meta:
+        model = "matching.Meeting"
+
+    fair = factory.SubFactory(FairFactory, phase="published")
+    company = factory.SubFactory(CompanyFactory)
+    buyer = factory.SubFactory(BuyerOrganisationFactory)
+    source = "request"
+    starts_at = factory.LazyAttribute(lambda o: dt.datetime.combine(o.fair.starts_on, dt.time(1, 0), tzinfo=dt.UTC))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(minutes=o.fair.meeting_minutes))
+    status = "scheduled"
+    published_at = factory.LazyFunction(timezone.now)

@@ -5,6 +5,7 @@ to load 10^5 products. Everything comes from one seeded `random.Random`, so two 
 the same companies, BRNs, products and buyers (only timestamps move with the day it runs).
 """
 
+import contextlib
 import random
 import unicodedata
 from collections import Counter
@@ -970,12 +971,13 @@ def demo_matching(*, log: Callable[[str], None] = lambda message: None) -> int:
     from datetime import date
 
     from matching import services as matching_services
+    from matching.fairs import setup as fair_setup
     from matching.models import ConsultationFair
 
     staff = User.objects.get(username=DEMO_LOGINS[0].username)
     fairs = []
     for name, sectors, countries, starts_on, ends_on in DEMO_FAIRS:
-        fair = ConsultationFair.objects.filter(name=name).first() or matching_services.fair_create(
+        fair = ConsultationFair.objects.filter(name=name).first() or fair_setup.fair_create(
             created_by=staff,
             name=name,
             sectors=list(Sector.objects.filter(code__in=sectors)),
@@ -990,6 +992,117 @@ def demo_matching(*, log: Callable[[str], None] = lambda message: None) -> int:
         log(f"Computing proposed pairs for {fair.name} ...")
         matching_services.pairings_recompute_fair(fair=fair)
     return run.pairings_written
+
+
+# Two upcoming fairs, dated from the day the seeder runs so they are always ahead: one already
+# scheduled and published (so SMEs and buyers see an agenda in their own time zone), and one taking
+# meeting requests (so staff can walk it to a published schedule). The demo SME and buyer are in both.
+PUBLISHED_FAIR_NAME = "K-Beauty online export fair (Thailand, Malaysia)"
+UPCOMING_FAIR_NAME = "Beauty fair for Thai and Malaysian buyers"
+DEMO_INTERPRETERS = (
+    ("Kim Ji-won", "jiwon.kim@interpreters.example", ["ko", "en", "th"]),
+    ("Park Min-seo", "minseo.park@interpreters.example", ["ko", "en", "ms"]),
+    ("Nguyen Thi Lan", "lan.nguyen@interpreters.example", ["ko", "vi"]),
+    ("Lee Su-bin", "subin.lee@interpreters.example", ["ko", "en"]),
+)
+
+
+def _monday_after(days: int):
+    day = timezone.localdate() + timedelta(days=days)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def demo_fairs(*, log: Callable[[str], None] = lambda message: None) -> list:
+    """The 2021 fairs are history (phase follow-up); the agency's interpreters; and the two
+    upcoming beauty fairs with the demo SME and buyer, 24 more SMEs and 16 more buyers."""
+    from django.test.utils import override_settings
+
+    from matching.models import ConsultationFair, FairPhase
+
+    staff = User.objects.get(username=DEMO_LOGINS[0].username)
+    # Seed data, not a workflow: past fairs are set straight to their last phase.
+    ConsultationFair.objects.filter(ends_on__lt=timezone.localdate()).update(phase=FairPhase.FOLLOW_UP)
+    # The seeder "sends" the invitations and schedules it creates; nobody needs them printed.
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        from matching.fairs import setup as fair_setup
+        from matching.models import Interpreter
+
+        for name, email, languages in DEMO_INTERPRETERS:
+            if not Interpreter.objects.filter(name=name).exists():
+                fair_setup.interpreter_save(saved_by=staff, name=name, email=email, languages=languages)
+        fairs = []
+        for name, starts_on, publish in (
+            (PUBLISHED_FAIR_NAME, _monday_after(7), True),
+            (UPCOMING_FAIR_NAME, _monday_after(28), False),
+        ):
+            fair = ConsultationFair.objects.filter(name=name).first()
+            if fair is None:
+                log(f"Creating the fair {name} ({starts_on:%Y-%m-%d}) ...")
+                fair = _demo_fair(staff, name, starts_on, publish=publish)
+            fairs.append(fair)
+    return fairs
+
+
+def _demo_fair(staff, name: str, starts_on, *, publish: bool):
+    from matching import services as matching_services
+    from matching.fairs import requests as fair_requests
+    from matching.fairs import scheduling, setup
+    from matching.models import FairPhase, MeetingRequest
+
+    fair = setup.fair_create(
+        created_by=staff,
+        name=name,
+        sectors=list(Sector.objects.filter(code="beauty")),
+        target_countries=["TH", "MY"],
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=2),
+        min_meetings_per_sme=2,
+    )
+    setup.fair_phase_advance(fair=fair, to_phase=FairPhase.REQUESTS_OPEN, changed_by=staff)
+    sme, buyer = User.objects.get(username="sme"), User.objects.get(username="buyer")
+    companies, buyers = setup.invitation_candidates(fair)
+    companies = [sme.company, *companies.exclude(pk=sme.company_id).order_by("id")[:24]]
+    buyers = [buyer.buyer_organisation, *buyers.exclude(pk=buyer.buyer_organisation_id).order_by("id")[:16]]
+    for participant in setup.participants_invite(fair=fair, invited_by=staff, companies=companies, buyers=buyers):
+        setup.invitation_respond(participant=participant, user=staff, accept=True)
+    matching_services.pairings_recompute_fair(fair=fair)
+    # Requests: each buyer's three best proposed SMEs (at most three per SME), sent by staff for the
+    # buyer, plus the demo buyer asking the demo SME. In the published fair all are accepted; in the
+    # open one about a third still wait for an answer (the demo SME has one to answer).
+    from tradeon.errors import DomainError
+
+    rng = random.Random(fair.name)
+    pairs = [(sme.company, buyer.buyer_organisation)]
+    per_buyer, per_company = Counter(), Counter()
+    for suggestion in fair_requests.fair_suggestion_list(fair=fair, user=staff):
+        if per_buyer[suggestion.buyer_id] < 3 and per_company[suggestion.company_id] < 3:
+            per_buyer[suggestion.buyer_id] += 1
+            per_company[suggestion.company_id] += 1
+            pairs.append((suggestion.company, suggestion.buyer))
+    for company, buyer_organisation in pairs:
+        if MeetingRequest.objects.filter(fair=fair, company=company, buyer=buyer_organisation).exists():
+            continue
+        request = fair_requests.meeting_request_create_on_behalf(
+            fair=fair,
+            staff=staff,
+            company=company,
+            buyer=buyer_organisation,
+            from_side="buyer",
+            message="We would like to discuss private-label supply and distribution in our market.",
+        )
+        waiting = not publish and (company.pk == sme.company_id or rng.random() < 0.33)
+        if not waiting:
+            with contextlib.suppress(DomainError):  # a cap reached: it stays pending, as it would for real
+                fair_requests.meeting_request_accept(meeting_request=request, user=staff)
+    if publish:
+        setup.fair_phase_advance(fair=fair, to_phase=FairPhase.SCHEDULING, changed_by=staff)
+        run = scheduling.schedule_run_start(fair=fair, started_by=staff)
+        # Solved here rather than by the task at commit: the seeder may run inside a transaction
+        # (tests); the task, when it comes, finds the run done and does nothing.
+        scheduling.schedule_run_execute(run.pk)
+        fair.refresh_from_db()
+        scheduling.schedule_publish(fair=fair, published_by=staff)
+    return fair
 
 
 def _backdate(model, rows: Iterable, *, rng: random.Random, now, max_days: int) -> None:

@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: the real service's scale, deterministic, valid rows, working demo logins."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -11,8 +12,9 @@ from buyers.models import BuyerOrganisation, VerificationState
 from catalog.models import Company, HSCode, Product, Sector
 from catalog.services import product_search_text
 from catalog.validators import brn_check_digit_ok
-from tradeon.accounts.models import Role
-from tradeon.demo_data import DEMO_LOGINS, vocabulary_hs_codes
+from matching.models import ConsultationFair, FairPhase
+from tradeon.accounts.models import Role, User
+from tradeon.demo_data import DEMO_LOGINS, PUBLISHED_FAIR_NAME, UPCOMING_FAIR_NAME, vocabulary_hs_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +60,14 @@ def test_seed_demo_loads_the_real_services_scale_with_valid_rows():
     assert set(Product.objects.filter(is_listed=True)) == set(listed) and listed.exists()
     assert not Product.objects.exclude(company_sector=F("company__sector")).exists()
     assert not Product.objects.exclude(company_seoul_award=F("company__seoul_award")).exists()
+    # The upcoming fairs: one published with a schedule the demo SME and buyer are in, one open.
+    published = ConsultationFair.objects.get(name=PUBLISHED_FAIR_NAME)
+    assert published.phase == FairPhase.PUBLISHED and published.starts_on > date.today()
+    sme, buyer = User.objects.get(username="sme"), User.objects.get(username="buyer")
+    assert published.meetings.filter(status="scheduled", company=sme.company, buyer=buyer.buyer_organisation).exists()
+    upcoming = ConsultationFair.objects.get(name=UPCOMING_FAIR_NAME)
+    assert upcoming.phase == FairPhase.REQUESTS_OPEN
+    assert upcoming.meeting_requests.filter(status="pending", company=sme.company).exists()
 
 
 def test_every_vocabulary_hs_code_is_a_subheading_in_the_nomenclature():

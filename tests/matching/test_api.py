@@ -4,6 +4,7 @@ import pytest
 
 from catalog.models import Sector
 from matching import services
+from matching.fairs import setup as fair_setup
 from matching.models import PairDecision
 from tests import factories
 
@@ -48,7 +49,7 @@ def test_explanation_follows_the_language(buyer_client, pairings):
 
 
 def test_staff_pin_and_exclude_fair_pairs(staff_client, staff_user, pairings):
-    fair = services.fair_create(
+    fair = fair_setup.fair_create(
         created_by=staff_user, name="Beauty", sectors=[Sector.objects.get(code="beauty")], target_countries=["TH"]
     )
     services.pairings_recompute_fair(fair=fair)
@@ -71,7 +72,7 @@ def test_pin_outside_a_fair_is_a_clear_400(staff_client, pairings):
 @pytest.mark.parametrize("client_fixture", ["sme_client", "buyer_client", "unverified_buyer_client"])
 def test_non_staff_cannot_pin_exclude_recompute_or_create_fairs(request, client_fixture, staff_user, pairings):
     client = request.getfixturevalue(client_fixture)
-    fair = services.fair_create(created_by=staff_user, name="Beauty", sectors=[Sector.objects.get(code="beauty")])
+    fair = fair_setup.fair_create(created_by=staff_user, name="Beauty", sectors=[Sector.objects.get(code="beauty")])
     services.pairings_recompute_fair(fair=fair)
     from matching.models import Pairing
 

@@ -4,8 +4,10 @@ import pytest
 
 from catalog.models import Sector
 from matching import services
-from matching.models import PairDecision
+from matching.fairs import setup as fair_setup
+from matching.models import ConsultationFair, PairDecision
 from tests import factories
+from tests.matching.fairs.test_setup import fair_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +48,8 @@ def test_korean_page_shows_korean_explanations(client, buyer_user, computed):
     ("url", "allowed"),
     [
         ("/matching/", "staff"),
-        ("/matching/fairs/", "staff"),
+        ("/fairs/new/", "staff"),
+        ("/fairs/interpreters/", "staff"),
         ("/matching/recommended-suppliers/", "buyer"),
         ("/matching/recommended-buyers/panel/", "sme"),
     ],
@@ -62,13 +65,10 @@ def test_pages_refuse_other_roles(client, url, allowed, sme_user, buyer_user, st
 
 def test_staff_create_fair_recompute_and_exclude(client, staff_user, sme_user, buyer_user, computed):
     client.force_login(staff_user)
-    response = client.post(
-        "/matching/fairs/",
-        {"name": "Beauty fair", "sectors": [Sector.objects.get(code="beauty").pk], "target_countries": ["TH"]},
-    )
-    assert response.status_code == 302
-    fair_url = response["Location"]
-    fair_id = int(fair_url.rstrip("/").split("/")[-1])
+    response = client.post("/fairs/new/", fair_form_data(name="Beauty fair", target_countries=["TH"]))
+    assert response.status_code == 302, response.context["form"].errors
+    fair_id = ConsultationFair.objects.get(name="Beauty fair").pk
+    fair_url = f"/matching/fairs/{fair_id}/"
     client.post(f"/matching/fairs/{fair_id}/recompute/")
     page = client.get(fair_url)
     assert sme_user.company.name_en.encode() in page.content
@@ -82,14 +82,14 @@ def test_staff_create_fair_recompute_and_exclude(client, staff_user, sme_user, b
 
 def test_fair_form_errors_name_the_field(client, staff_user):
     client.force_login(staff_user)
-    response = client.post("/matching/fairs/", {"name": "", "starts_on": "2026-12-10", "ends_on": "2026-12-01"})
+    response = client.post("/fairs/new/", fair_form_data(name="", starts_on="2026-12-10", ends_on="2026-12-01"))
     assert response.status_code == 200
     assert b"cannot end before it starts" in response.content
 
 
 @pytest.mark.parametrize("factory", [factories.SMEUserFactory, factories.BuyerUserFactory])
 def test_non_staff_cannot_post_decisions(client, factory, staff_user):
-    fair = services.fair_create(created_by=staff_user, name="F", sectors=[Sector.objects.get(code="beauty")])
+    fair = fair_setup.fair_create(created_by=staff_user, name="F", sectors=[Sector.objects.get(code="beauty")])
     company, buyer = factories.CompanyFactory(), factories.BuyerOrganisationFactory()
     client.force_login(factory())
     response = client.post(

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from catalog.models import Certification, Sector
 from matching import selectors, services
+from matching.fairs import setup as fair_setup
 from matching.models import ConsultationFair, MatchingRun, MatchOutcome, PairDecision, Pairing, ScoringModel
 from tests import factories
 
@@ -119,7 +120,7 @@ def test_chunk_is_safe_to_run_twice(market):
 
 def test_fair_proposals_respect_sector_countries_and_exclusions(market):
     staff = factories.StaffUserFactory()
-    fair = services.fair_create(
+    fair = fair_setup.fair_create(
         created_by=staff,
         name="Beauty fair for Malaysia",
         sectors=[Sector.objects.get(code="beauty")],
@@ -150,7 +151,7 @@ def test_fair_proposals_respect_sector_countries_and_exclusions(market):
 
 def test_pinned_pair_is_kept_even_when_not_proposed(market):
     staff = factories.StaffUserFactory()
-    fair = services.fair_create(
+    fair = fair_setup.fair_create(
         created_by=staff, name="Beauty", sectors=[Sector.objects.get(code="beauty")], target_countries=["MY"]
     )
     # Sound Works is outside the fair's sector, so the matcher would never propose it.

@@ -3,7 +3,8 @@ from rest_framework.routers import DefaultRouter
 
 from buyers.api import BuyerViewSet, SourcingRequestViewSet
 from catalog.api import CertificationViewSet, CompanyViewSet, HSCodeViewSet, ProductViewSet, SectorViewSet
-from matching.api import FairViewSet, MatchingRunViewSet, PairingViewSet
+from matching.api import MatchingRunViewSet, PairingViewSet
+from matching.fairs.api import ROUTES as FAIR_ROUTES
 from tradeon.accounts.api import BuyerSignUpView, MeView, SMESignUpView, TokenView
 
 router = DefaultRouter()
@@ -15,8 +16,9 @@ router.register("products", ProductViewSet, basename="product")
 router.register("buyers", BuyerViewSet, basename="buyer")
 router.register("sourcing-requests", SourcingRequestViewSet, basename="sourcingrequest")
 router.register("matches", PairingViewSet, basename="pairing")
-router.register("fairs", FairViewSet, basename="fair")
 router.register("matching-runs", MatchingRunViewSet, basename="matchingrun")
+for prefix, viewset, basename in FAIR_ROUTES:
+    router.register(prefix, viewset, basename=basename)
 
 app_name = "api"
 urlpatterns = [

@@ -116,8 +116,22 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_BEAT_SCHEDULE = {
     "matching-train": {"task": "matching.tasks.train_scoring_model", "schedule": crontab(hour=2, minute=30)},
     "matching-recompute": {"task": "matching.tasks.recompute_pairings", "schedule": crontab(hour=3, minute=0)},
+    # Pending meeting requests past their expiry become expired (answers check the time too).
+    "fairs-expire-requests": {
+        "task": "matching.fairs.tasks.expire_meeting_requests",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Meeting reminders 24 hours and 15 minutes before; each once (a SentEmail key), so a run that
+    # overlaps the next or comes late is harmless. A queued run older than a minute is dropped.
+    "fairs-meeting-reminders": {
+        "task": "matching.fairs.tasks.send_meeting_reminders",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
 }
 CELERY_ACCEPT_CONTENT = ["json"]
+# Task modules outside an app's top-level tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ["matching.fairs.tasks"]
 CELERY_TIMEZONE = "Asia/Seoul"
 
 # --- Matching --------------------------------------------------------------------------------
@@ -195,6 +209,9 @@ SPECTACULAR_SETTINGS = {
         "SourcingRequestStatusEnum": "buyers.models.SourcingRequestStatus",
         "VerificationStateEnum": "buyers.models.VerificationState",
         "CurrencyEnum": "catalog.models.Currency",
+        "ParticipantKindEnum": "matching.models.fairs.FairParticipant.Kind",
+        "MatchOutcomeKindEnum": "matching.models.pairings.MatchOutcome.Kind",
+        "FairPhaseEnum": "matching.models.fairs.FairPhase",
     },
 }
 
@@ -208,3 +225,5 @@ LOGGING = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Trade On <noreply@tradeon.example>")
+# Absolute address of the site, for links in emails and calendar files.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

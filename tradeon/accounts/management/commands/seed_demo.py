@@ -28,6 +28,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         summary = demo_data.seed_demo(reset=reset, log=self.stdout.write)
         pairings = demo_data.demo_matching(log=self.stdout.write)
+        demo_data.demo_fairs(log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {summary.companies} companies, {summary.products} products, {summary.buyers} buyers and "

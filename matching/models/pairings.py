@@ -1,32 +1,15 @@
-"""Matching (비즈매칭): consultation fairs, proposed SME-buyer pairings with their reasons, staff
+"""Matching (비즈매칭): proposed SME-buyer pairings with their reasons, staff
 decisions on pairs, the versioned scoring model, and the outcomes it learns from."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
 from buyers.models import BuyerOrganisation
-from catalog.models import Company, Sector
+from catalog.models import Company
 
-
-class ConsultationFair(models.Model):
-    """An online export consultation fair (수출상담회) for some sectors and target countries.
-    Scheduling, phases and participants arrive with the fairs issue."""
-
-    name = models.CharField(_("name"), max_length=200)
-    sectors = models.ManyToManyField(Sector, related_name="fairs", verbose_name=_("sectors"))
-    target_countries = CountryField(_("target countries"), multiple=True, blank=True)
-    starts_on = models.DateField(_("starts on"), null=True, blank=True)
-    ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-starts_on", "-id"]
-
-    def __str__(self) -> str:
-        return self.name
+from .fairs import ConsultationFair
 
 
 class ScoringModel(models.Model):

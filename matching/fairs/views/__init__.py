@@ -1,0 +1,1 @@
+"""Pages of consultation fairs, one module per concern."""
