@@ -18,7 +18,7 @@ from .models import ConsultationFair, PairDecision
 from .vocabulary import signal_label
 
 
-def _decorate(pairings) -> list:
+def pairings_decorate(pairings) -> list:
     """Attach what the templates show: the explanation and the contribution bars in the
     reader's language."""
     language = get_language() or "en"
@@ -38,13 +38,13 @@ def _decorate(pairings) -> list:
 @role_required(Role.SME)
 def recommended_buyers_panel(request):
     """The SME dashboard's "Recommended buyers" panel (loaded into the dashboard by htmx)."""
-    pairings = _decorate(selectors.pairing_list(user=request.user)[:10])
+    pairings = pairings_decorate(selectors.pairing_list(user=request.user)[:10])
     return render(request, "matching/_recommended_buyers.html", {"pairings": pairings})
 
 
 @role_required(Role.BUYER)
 def recommended_suppliers(request):
-    pairings = _decorate(selectors.pairing_list(user=request.user)[:20])
+    pairings = pairings_decorate(selectors.pairing_list(user=request.user)[:20])
     return render(request, "matching/recommended_suppliers.html", {"pairings": pairings})
 
 
@@ -58,7 +58,7 @@ def matching_overview(request):
             "models": selectors.scoring_model_list()[:5],
             "active_model": services.scoring_model_active(),
             "fairs": selectors.fair_list()[:20],
-            "top_pairings": _decorate(selectors.pairing_list(user=request.user)[:20]),
+            "top_pairings": pairings_decorate(selectors.pairing_list(user=request.user)[:20]),
         },
     )
 
@@ -102,7 +102,7 @@ def fair_pairs(request, pk: int):
         {
             "fair": fair,
             "page": page,
-            "pairings": _decorate(page.object_list),
+            "pairings": pairings_decorate(page.object_list),
             "excluded": excluded,
             "run": fair.runs.first(),
         },

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from buyers.models import BuyerOrganisation, VerificationState
 from catalog.models import Company
-from matching.views import _decorate as decorate_pairings
+from matching.views import pairings_decorate
 from tradeon.accounts.models import Role
 from tradeon.errors import DomainError
 from tradeon.web import is_htmx, role_required
@@ -134,12 +134,33 @@ def _participant_context(request, fair: ConsultationFair) -> dict:
         "outgoing_page": outgoing,
         "outgoing": _decorate_requests(outgoing.object_list, request.user),
         "suggestions_page": suggestions,
-        "suggestions": decorate_pairings(suggestions.object_list),
+        "suggestions": pairings_decorate(suggestions.object_list),
         "perspective": meeting_requests.user_side(request.user),
         "viewer_tz": _viewer_time_zone(request.user),
         "max_pending": fair.max_pending_requests,
         "panel_url": reverse("fairs:requests_panel", args=[fair.pk]),
+        "counterparts": _counterparts(fair, participant),
     }
+
+
+def _counterparts(fair: ConsultationFair, participant) -> list:
+    """Everyone on the other side of the fair whom the participant could still ask directly
+    (accepted, with no pending or accepted request between them), beside the suggestions."""
+    if participant.status != ParticipantStatus.ACCEPTED:
+        return []
+    other = "buyer" if participant.kind == "sme" else "sme"
+    own = {"company_id": participant.company_id} if participant.kind == "sme" else {"buyer_id": participant.buyer_id}
+    taken = MeetingRequest.objects.filter(fair=fair, status__in=MeetingRequest.OPEN, **own).values_list(
+        "buyer_id" if participant.kind == "sme" else "company_id", flat=True
+    )
+    rows = fair.participants.filter(kind=other, status=ParticipantStatus.ACCEPTED).select_related("company", "buyer")
+    rows = rows.exclude(**{f"{'buyer' if other == 'buyer' else 'company'}_id__in": list(taken)})
+    return [
+        {"id": row.buyer_id, "name": f"{row.buyer.name} ({row.buyer.country.name})"}
+        if other == "buyer"
+        else {"id": row.company_id, "name": f"{row.company.name_en} ({row.company.name_ko})"}
+        for row in rows
+    ]
 
 
 def _staff_context(request, fair: ConsultationFair) -> dict:
@@ -159,7 +180,7 @@ def _staff_context(request, fair: ConsultationFair) -> dict:
         "query_string": query.urlencode(),
         "requests": _decorate_requests(page.object_list, request.user),
         "suggestions_page": proposals,
-        "suggestions": decorate_pairings(proposals.object_list),
+        "suggestions": pairings_decorate(proposals.object_list),
         "requests_open": fair.phase == FairPhase.REQUESTS_OPEN,
         "can_request": True,
         "perspective": "staff",

@@ -206,3 +206,24 @@ def test_staff_request_a_proposal_on_behalf_of_the_buyer(client, world):  # noqa
     created = MeetingRequest.objects.get()
     assert created.on_behalf and created.from_side == "buyer" and created.created_by == world.staff
     assert created.score == 0.55
+
+
+def test_a_buyer_requests_any_accepted_sme_directly_not_only_suggested_ones(client):
+    fair = factories.FairFactory()
+    buyer_user = factories.BuyerUserFactory()
+    factories.BuyerParticipantFactory(fair=fair, buyer=buyer_user.buyer_organisation)
+    wanted = factories.FairParticipantFactory(fair=fair)
+    factories.FairParticipantFactory(fair=fair, status="invited")  # not accepted: not offered
+    client.force_login(buyer_user)
+    panel = client.get(f"/fairs/{fair.pk}/requests/panel/").content.decode()
+    assert f'<option value="{wanted.company_id}">' in panel
+    assert panel.count("<option value=") == 1
+    response = client.post(
+        reverse("fairs:request_create", args=[fair.pk]),
+        {"company": wanted.company_id, "message": "Hello", "next": f"/fairs/{fair.pk}/me/"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/fairs/{fair.pk}/me/"
+    request = MeetingRequest.objects.get()
+    assert (request.company_id, request.from_side, request.message) == (wanted.company_id, "buyer", "Hello")
+    # Once asked, the SME is no longer offered.
+    assert "<option value=" not in client.get(f"/fairs/{fair.pk}/requests/panel/").content.decode()
