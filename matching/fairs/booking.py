@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from buyers.models import BuyerOrganisation
 from catalog.models import Company
 from matching import scheduler
+from matching.scheduler import SEOUL
 from tradeon.errors import Conflict, DomainError, InvalidTransition
 
 from ..models import (
@@ -48,7 +49,6 @@ from ..models import (
 )
 from .setup import participant_cap, require_phase, require_staff
 
-SEOUL = ZoneInfo("Asia/Seoul")
 SME_TIME_ZONE = "Asia/Seoul"
 # Whom a party speaks to when its profile names no language: a Seoul SME speaks Korean, a buyer
 # is addressed in English.

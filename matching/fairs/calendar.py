@@ -26,12 +26,12 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.validators import validate_time_zone
+from matching.scheduler import SEOUL
 from tradeon.accounts.models import Role
 from tradeon.errors import DomainError
 
 from ..models import CalendarFeed, ConsultationFair, FairParticipant, Meeting, MeetingStatus
 
-SEOUL = ZoneInfo("Asia/Seoul")
 PRODID = "-//Seoul Business Agency//Trade On//EN"
 # How far back a subscription feed reaches: calendar apps keep older events themselves.
 FEED_HISTORY = timedelta(days=90)

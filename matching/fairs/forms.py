@@ -11,10 +11,10 @@ from django_countries import countries
 
 from buyers.models import BuyerOrganisation
 from catalog.models import Company, Sector
+from matching.scheduler import SEOUL
 
 from ..models import ConsultationFair, VideoRoom
 
-SEOUL = ZoneInfo("Asia/Seoul")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
 _DATED_WINDOW = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from matching import scheduler
+from matching.scheduler import SEOUL
 from tradeon.accounts.models import Role
 from tradeon.errors import Conflict, DomainError
 
@@ -56,7 +57,6 @@ from .setup import participant_cap, require_phase, require_staff
 
 logger = logging.getLogger(__name__)
 
-SEOUL = ZoneInfo("Asia/Seoul")
 # The solver's time limit: the real 2021 scale is proven optimal in about a second
 # (docs/architecture.md, "Scheduling method"); larger fairs get the heuristic's answer by then.
 SOLVE_SECONDS = 30.0

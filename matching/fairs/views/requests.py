@@ -26,10 +26,10 @@ from tradeon.web import is_htmx, role_required
 
 from ...models import ConsultationFair, FairPhase, MeetingRequest, ParticipantStatus, RequestStatus
 from .. import requests as meeting_requests
+from ..calendar import SEOUL, zone_of_user
 from ..setup import participant_for_user
 
 PAGE_SIZE = 20
-SEOUL = "Asia/Seoul"
 
 
 class RequestCreateForm(forms.Form):
@@ -74,9 +74,7 @@ class RequestFilterForm(forms.Form):
 
 def _viewer_time_zone(user) -> str:
     """Buyers read times in their own zone; SMEs and staff in Seoul's."""
-    if getattr(user, "role", None) == Role.BUYER and user.buyer_organisation_id:
-        return user.buyer_organisation.time_zone or SEOUL
-    return SEOUL
+    return zone_of_user(user).key
 
 
 def _decorate_requests(rows, user) -> list:
@@ -184,7 +182,7 @@ def _staff_context(request, fair: ConsultationFair) -> dict:
         "requests_open": fair.phase == FairPhase.REQUESTS_OPEN,
         "can_request": True,
         "perspective": "staff",
-        "viewer_tz": SEOUL,
+        "viewer_tz": SEOUL.key,
     }
 
 

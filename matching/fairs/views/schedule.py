@@ -3,8 +3,6 @@ the result and why pairs were not placed, see the draft or published schedule as
 rooms, Seoul time) or per participant, edit it (move, swap, cancel, add) with every refusal shown
 on the form, publish it, and download it as XLSX."""
 
-from zoneinfo import ZoneInfo
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -29,6 +27,7 @@ from matching.models import (
     ScheduleRun,
     VideoRoom,
 )
+from matching.scheduler import SEOUL
 from tradeon.accounts.models import Role
 from tradeon.errors import DomainError
 from tradeon.tabular import CONTENT_TYPES
@@ -36,7 +35,6 @@ from tradeon.web import add_service_error, role_required
 
 from .. import booking, scheduling
 
-SEOUL = ZoneInfo("Asia/Seoul")
 KEEP = "keep"
 NONE = "none"
 

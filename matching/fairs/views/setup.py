@@ -20,6 +20,7 @@ from tradeon.errors import DomainError
 from tradeon.web import add_service_error, role_required
 
 from .. import selectors, setup
+from ..calendar import zone_of_buyer
 from ..forms import (
     SEOUL,
     FairForm,
@@ -180,7 +181,7 @@ def participants(request, pk: int):
 
 def _zone_of(participant: FairParticipant) -> ZoneInfo:
     if participant.kind == FairParticipant.Kind.BUYER:
-        return ZoneInfo(participant.buyer.time_zone)
+        return zone_of_buyer(participant.buyer)
     return SEOUL
 
 
