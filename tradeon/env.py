@@ -68,3 +68,27 @@ def env_url(name: str, *, schemes: Sequence[str], default: str = "") -> str:
             f"{', '.join(s + '://' for s in schemes)}; got {value.split('://', 1)[0] or value!r}."
         )
     return value
+
+
+def env_choice(name: str, choices: Sequence[str], default: str) -> str:
+    """One of `choices` (case-insensitive)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise ImproperlyConfigured(f"Environment variable {name}={value!r} must be one of {', '.join(choices)}.")
+    return lowered
+
+
+def env_json(name: str, default):
+    """A JSON value (e.g. a list of objects)."""
+    import json
+
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"Environment variable {name} is not valid JSON: {error}.") from None

@@ -16,6 +16,8 @@ urlpatterns = [
     path("buyers/", include("buyers.urls")),
     path("matching/", include("matching.urls")),
     path("fairs/", include("matching.fairs.urls")),
+    path("pipeline/", include("matching.pipeline.urls")),
+    path("notifications/", include("realtime.urls")),
     path("api/v1/", include("tradeon.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

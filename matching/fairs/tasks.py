@@ -43,3 +43,15 @@ def send_meeting_reminders() -> int:
     from .emails import notify_meeting_reminders
 
     return notify_meeting_reminders()
+
+
+# --- the fair day -------------------------------------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def live_tick() -> int:
+    """Celery beat, every minute: meeting states that change with the clock alone, stale lobby
+    presence, and "starts in 5 minutes" notices. Safe to run twice, or twice at once."""
+    from .live import live_tick as tick
+
+    return tick()

@@ -1,5 +1,7 @@
 """Models of the matching app: pairings and the scoring model (`pairings`), and consultation
-fairs with their participants, requests, meetings and schedules (`fairs`)."""
+fairs with their participants, requests, meetings and schedules (`fairs`), and the fair day's
+attendance and room chat (`live`), and the export-contract pipeline: outcomes, deals and
+their history, exchange rates (`pipeline`)."""
 
 from .fairs import (
     BOOKED_STATUSES,
@@ -10,6 +12,7 @@ from .fairs import (
     FairPhase,
     Interpreter,
     InterpreterAvailability,
+    LiveState,
     Meeting,
     MeetingRequest,
     MeetingStatus,
@@ -20,9 +23,36 @@ from .fairs import (
     SessionWindow,
     VideoRoom,
 )
+from .live import MeetingAttendance, MeetingChatMessage, RoomSide
 from .pairings import MatchingRun, MatchOutcome, PairDecision, Pairing, ScoringModel
+from .pipeline import (
+    OPEN_STAGES,
+    PIPELINE_STAGES,
+    ChangeChannel,
+    Currency,
+    Deal,
+    DealChange,
+    DealStage,
+    ExchangeRate,
+    InterestLevel,
+    MeetingOutcome,
+    NextStep,
+    OutcomeSide,
+)
 
 __all__ = [
+    "OPEN_STAGES",
+    "PIPELINE_STAGES",
+    "ChangeChannel",
+    "Currency",
+    "Deal",
+    "DealChange",
+    "DealStage",
+    "ExchangeRate",
+    "InterestLevel",
+    "MeetingOutcome",
+    "NextStep",
+    "OutcomeSide",
     "BOOKED_STATUSES",
     "AvailabilityWindow",
     "CalendarFeed",
@@ -31,14 +61,18 @@ __all__ = [
     "FairPhase",
     "Interpreter",
     "InterpreterAvailability",
+    "LiveState",
     "MatchOutcome",
     "MatchingRun",
     "Meeting",
+    "MeetingAttendance",
+    "MeetingChatMessage",
     "MeetingRequest",
     "MeetingStatus",
     "PairDecision",
     "Pairing",
     "ParticipantStatus",
+    "RoomSide",
     "RequestStatus",
     "ScheduleRun",
     "ScoringModel",

@@ -66,6 +66,12 @@ class ConsultationFair(models.Model):
         _("meetings per participant (default cap)"), default=8, validators=[MinValueValidator(1)]
     )
     min_meetings_per_sme = models.PositiveSmallIntegerField(_("minimum meetings per SME"), default=0)
+    no_show_after_minutes = models.PositiveSmallIntegerField(
+        _("no-show after (minutes)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("On the day: a party not in the room this long after the start makes a no-show candidate."),
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -282,6 +288,18 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class LiveState(models.TextChoices):
+    """Where a published meeting stands on the day (the booking itself is `MeetingStatus`)."""
+
+    SCHEDULED = "scheduled", _("Scheduled")
+    WAITING = "waiting", _("Waiting for both")
+    WAITING_BUYER = "waiting_buyer", _("Waiting for buyer")
+    WAITING_SME = "waiting_sme", _("Waiting for SME")
+    LIVE = "live", _("Live")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("No-show")
+
+
 # Meetings that hold their people, room and interpreter: a cancelled one frees them.
 BOOKED_STATUSES = (MeetingStatus.DRAFT, MeetingStatus.SCHEDULED)
 
@@ -295,6 +313,7 @@ class Meeting(models.Model):
         REQUEST = "request", _("Accepted request")
         PROPOSAL = "proposal", _("Proposed pair")
         STAFF = "staff", _("Added by staff")
+        STANDBY = "standby", _("Standby refill")
 
     fair = models.ForeignKey(ConsultationFair, on_delete=models.CASCADE, related_name="meetings")
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="meetings")
@@ -315,6 +334,23 @@ class Meeting(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     cancel_reason = models.CharField(max_length=300, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="first published to its parties")
+    # The day itself (matching.fairs.live): where the meeting stands, kept up to date from the
+    # room's attendance and the clock, so the live board and reports read one stored value.
+    live_state = models.CharField(max_length=16, choices=LiveState.choices, default=LiveState.SCHEDULED)
+    no_show_side = models.CharField(
+        max_length=5, blank=True, help_text="sme, buyer or both: who had not joined when the no-show time passed"
+    )
+    live_started_at = models.DateTimeField(null=True, blank=True, help_text="when both sides were first in the room")
+    live_ended_at = models.DateTimeField(null=True, blank=True, help_text="when the last side left after going live")
+    attended_seconds = models.PositiveIntegerField(default=0, help_text="time both sides were in the room together")
+    replaced_by = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        help_text="the standby meeting that took this no-show's slot",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

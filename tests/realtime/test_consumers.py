@@ -1,13 +1,12 @@
-"""The notification websocket: only signed-in users from allowed origins; bad frames get an
-error frame and never kill the consumer."""
+"""The events websocket: only signed-in users from allowed origins; bad frames get an error
+frame and never kill the consumer; events arrive numbered."""
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from realtime.consumers import user_group_name
+from realtime import services
 from tests import factories
 from tradeon.asgi import application
 
@@ -15,7 +14,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
 def _communicator(user, origin=b"http://127.0.0.1:8000"):
-    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[(b"origin", origin)])
+    communicator = WebsocketCommunicator(application, "/ws/events/", headers=[(b"origin", origin)])
     communicator.scope["user"] = user
     return communicator
 
@@ -35,15 +34,18 @@ async def test_foreign_origin_is_refused():
     await communicator.disconnect()
 
 
-async def test_signed_in_user_gets_own_notifications_and_survives_garbage():
+async def test_signed_in_user_gets_own_numbered_events_and_survives_garbage():
     user = await database_sync_to_async(factories.BuyerUserFactory)()
     communicator = _communicator(user)
     connected, _ = await communicator.connect()
     assert connected
+    hello = await communicator.receive_json_from()
+    assert hello["type"] == "hello" and hello["streams"] == {f"user.{user.pk}": 0}
     await communicator.send_to(text_data="{not json")
-    assert (await communicator.receive_json_from())["type"] == "error"
+    assert (await communicator.receive_json_from())["code"] == "bad_frame"
     await communicator.send_json_to({"type": "ping"})
-    assert await communicator.receive_json_from() == {"type": "pong"}
-    await get_channel_layer().group_send(user_group_name(user.pk), {"type": "notify", "payload": {"type": "hello"}})
-    assert await communicator.receive_json_from() == {"type": "hello"}
+    assert (await communicator.receive_json_from())["type"] == "pong"
+    await database_sync_to_async(services.notify_users)([user], "hello", "Hello")
+    event = await communicator.receive_json_from()
+    assert (event["type"], event["stream"], event["seq"], event["kind"]) == ("event", f"user.{user.pk}", 1, "hello")
     await communicator.disconnect()

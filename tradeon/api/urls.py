@@ -5,6 +5,8 @@ from buyers.api import BuyerViewSet, SourcingRequestViewSet
 from catalog.api import CertificationViewSet, CompanyViewSet, HSCodeViewSet, ProductViewSet, SectorViewSet
 from matching.api import MatchingRunViewSet, PairingViewSet
 from matching.fairs.api import ROUTES as FAIR_ROUTES
+from matching.pipeline.api import ROUTES as PIPELINE_ROUTES
+from realtime.api import ROUTES as REALTIME_ROUTES
 from tradeon.accounts.api import BuyerSignUpView, MeView, SMESignUpView, TokenView
 
 router = DefaultRouter()
@@ -17,7 +19,7 @@ router.register("buyers", BuyerViewSet, basename="buyer")
 router.register("sourcing-requests", SourcingRequestViewSet, basename="sourcingrequest")
 router.register("matches", PairingViewSet, basename="pairing")
 router.register("matching-runs", MatchingRunViewSet, basename="matchingrun")
-for prefix, viewset, basename in FAIR_ROUTES:
+for prefix, viewset, basename in [*FAIR_ROUTES, *PIPELINE_ROUTES, *REALTIME_ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
 app_name = "api"

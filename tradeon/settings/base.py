@@ -6,7 +6,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from tradeon.env import env_bool, env_int, env_list, env_str, env_url
+from tradeon.env import env_bool, env_choice, env_int, env_json, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -87,19 +87,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # REDIS_URL switches the channel layer and Celery from in-process to Redis.
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss"))
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 caps its async pool at 100 connections by default; hundreds of
-            # websockets then fail with 500s, so the pool is sized explicitly.
-            "CONFIG": {
-                "hosts": [
-                    {"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)}
-                ],
-                "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=100),
-            },
+    # CHANNEL_LAYER picks channels_redis' layer: "core" (lists per channel, the default) or
+    # "pubsub" (Redis PUBLISH; no per-channel capacity). bench/realtime.py compares them.
+    CHANNEL_LAYER = env_choice("CHANNEL_LAYER", ("core", "pubsub"), "core")
+    _redis_host = {"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)}
+    if CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [_redis_host]},
+            }
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                # redis-py 8 caps its async pool at 100 connections by default; hundreds of
+                # websockets then fail with 500s, so the pool is sized explicitly. A channel
+                # holds at most `capacity` undelivered messages; past it group sends are dropped
+                # silently, so it is sized for a burst of board updates to a slow client.
+                "CONFIG": {"hosts": [_redis_host], "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=100)},
+            }
+        }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -128,10 +137,28 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    # The fair day: meeting states that change with the clock (waiting -> no-show candidate ->
+    # no-show), stale lobby presence, and "your meeting starts in 5 minutes". Idempotent.
+    "fairs-live-tick": {
+        "task": "matching.fairs.tasks.live_tick",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    # After each meeting: ask both sides for the outcome; 1, 3 and 6 months on, prompt the SME
+    # while the deal is open. Each email once (a SentEmail key).
+    "pipeline-outcome-requests": {
+        "task": "matching.pipeline.tasks.request_outcomes",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
+    },
+    "pipeline-follow-ups": {
+        "task": "matching.pipeline.tasks.send_follow_ups",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
 CELERY_ACCEPT_CONTENT = ["json"]
 # Task modules outside an app's top-level tasks.py (autodiscovery finds only those).
-CELERY_IMPORTS = ["matching.fairs.tasks"]
+CELERY_IMPORTS = ["matching.fairs.tasks", "matching.pipeline.tasks"]
 CELERY_TIMEZONE = "Asia/Seoul"
 
 # --- Matching --------------------------------------------------------------------------------
@@ -140,6 +167,16 @@ MATCHING_DEBOUNCE_SECONDS = env_int("MATCHING_DEBOUNCE_SECONDS", 30, minimum=0)
 # With a worker pool (REDIS_URL set) an edited profile re-scores itself in the background; the
 # embedded default has no workers, so there staff recompute from the matching page instead.
 MATCHING_RECOMPUTE_ON_CHANGE = env_bool("MATCHING_RECOMPUTE_ON_CHANGE", bool(REDIS_URL))
+
+# --- The fair day (realtime) ------------------------------------------------------------------
+# ICE servers handed to the browsers of a meeting room, as RTCPeerConnection's iceServers, e.g.
+# [{"urls": "stun:stun.example.org:3478"}, {"urls": "turn:turn.example.org", "username": "u",
+# "credential": "p"}]. None are needed on a LAN; across NATs a TURN server is.
+WEBRTC_ICE_SERVERS = env_json("WEBRTC_ICE_SERVERS", [])
+if not isinstance(WEBRTC_ICE_SERVERS, list) or not all(isinstance(s, dict) and "urls" in s for s in WEBRTC_ICE_SERVERS):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('WEBRTC_ICE_SERVERS must be a JSON list of objects with "urls".')
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,1 @@
+"""Pages of the pipeline, one module per concern."""

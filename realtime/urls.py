@@ -1,0 +1,4 @@
+"""Pages of the realtime app, mounted at /notifications/."""
+
+app_name = "realtime"
+urlpatterns: list = []
