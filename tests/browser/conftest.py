@@ -55,3 +55,52 @@ def page(browser, live_server):
         yield tab
     finally:
         context.close()
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """The real ASGI application (HTTP and websockets, tradeon.asgi) served by uvicorn in a
+    thread of this process, on a free port: what `make demo` runs, with static files served
+    from the finders like live_server does. Runs in-process so that the test database (and, in
+    the embedded default, the in-memory channel layer) is the one the test writes to.
+
+    Yields the base URL, e.g. "http://127.0.0.1:40123"."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from channels.routing import ProtocolTypeRouter
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+
+    from tradeon.asgi import application
+
+    app = ProtocolTypeRouter(
+        {
+            "http": ASGIStaticFilesHandler(get_asgi_application()),
+            "websocket": application.application_mapping["websocket"],
+        }
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="asgi-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("The ASGI test server did not start.")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        from django.db import connections
+
+        connections.close_all()
