@@ -16,6 +16,9 @@ class PublicationStatus(models.TextChoices):
 
 
 class Currency(models.TextChoices):
+    """ISO 4217 codes used for product prices and for deal and outcome values (the pipeline's
+    exchange rates cover each of them)."""
+
     KRW = "KRW", "KRW"
     USD = "USD", "USD"
     EUR = "EUR", "EUR"
@@ -24,6 +27,10 @@ class Currency(models.TextChoices):
     VND = "VND", "VND"
     THB = "THB", "THB"
     MYR = "MYR", "MYR"
+    SGD = "SGD", "SGD"
+    IDR = "IDR", "IDR"
+    GBP = "GBP", "GBP"
+    AED = "AED", "AED"
 
 
 class Sector(models.Model):

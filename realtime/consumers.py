@@ -7,18 +7,25 @@ Client frames (JSON objects, at most MAX_FRAME_BYTES):
   {"type": "unsubscribe", "stream": "fair.12"}  -> {"type": "unsubscribed", "stream": ...}
   {"type": "ping"}                              -> {"type": "pong", "time": ...} (heartbeat)
 Anything else gets {"type": "error", "code": ..., "message": ...} and the connection stays open.
-Server frames: {"type": "hello", ...} on connect and {"type": "event", "stream", "seq", "kind",
-"data", "at"} for each event."""
+Server frames:
+  {"type": "hello", "user": id, "streams": {"user.<id>": N}, "read_seq": R, "heartbeat": 25} on connect
+  (N: the newest number on the own stream; R: notifications up to R are read);
+  {"type": "event", "stream", "seq", "kind", "data", "at"} for each event (numbers without gaps);
+  {"type": "read", "stream": "user.<id>", "read_seq": R, "unread": U} when another tab marked read."""
 
 import json
+import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tradeon.errors import DomainError
 
-from . import services, streams
+from . import selectors, services, streams
+
+logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 8 * 1024
 MAX_SUBSCRIPTIONS = 20
@@ -35,23 +42,32 @@ class FrameError(Exception):
 class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
     """A JSON consumer that answers a bad frame with an error frame instead of dying."""
 
+    max_frame_bytes = MAX_FRAME_BYTES
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
             if text_data is None:
-                raise FrameError("bad_frame", "Send JSON text frames, not binary ones.")
-            if len(text_data.encode()) > MAX_FRAME_BYTES:
-                raise FrameError("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+                raise FrameError("bad_frame", _("Send JSON text frames, not binary ones."))
+            if len(text_data.encode()) > self.max_frame_bytes:
+                raise FrameError(
+                    "too_large", _("Frames are limited to %(bytes)d bytes.") % {"bytes": self.max_frame_bytes}
+                )
             try:
                 content = json.loads(text_data)
             except ValueError:
-                raise FrameError("bad_frame", "That frame is not JSON.") from None
+                raise FrameError("bad_frame", _("That frame is not JSON.")) from None
             if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-                raise FrameError("bad_frame", 'A frame is a JSON object with a "type".')
+                raise FrameError("bad_frame", _('A frame is a JSON object with a "type".'))
             await self.receive_json(content)
         except FrameError as error:
             await self.send_json({"type": "error", "code": error.code, "message": error.message})
         except DomainError as error:
             await self.send_json({"type": "error", "code": error.code, "message": error.message, "field": error.field})
+        except Exception:
+            # One frame that hit a bug (or a database hiccup) must not drop the connection and
+            # with it every stream the tab follows; the client sees an error and carries on.
+            logger.exception("websocket frame failed in %s", type(self).__name__)
+            await self.send_json({"type": "error", "code": "server_error", "message": _("Something went wrong.")})
 
 
 class EventsConsumer(JsonFramesConsumer):
@@ -63,9 +79,16 @@ class EventsConsumer(JsonFramesConsumer):
             return
         await self.accept()
         own = streams.user_stream(self.user.pk)
-        seq = await self._follow(own)
+        await self._follow(own)
+        counts = await database_sync_to_async(selectors.notification_counts)(user=self.user)
         await self.send_json(
-            {"type": "hello", "user": self.user.pk, "streams": {own: seq}, "heartbeat": HEARTBEAT_SECONDS}
+            {
+                "type": "hello",
+                "user": self.user.pk,
+                "streams": {own: counts["last_seq"]},
+                "read_seq": counts["read_seq"],
+                "heartbeat": HEARTBEAT_SECONDS,
+            }
         )
 
     async def disconnect(self, code):
@@ -75,23 +98,30 @@ class EventsConsumer(JsonFramesConsumer):
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
         if kind == "ping":
-            await database_sync_to_async(services.presence_touch)(self.channel_name)
+            touched = await database_sync_to_async(services.presence_touch)(self.channel_name)
+            fairs = [key for key in self.subscriptions if key.startswith("fair.")]
+            if touched < len(fairs):
+                # A sweep took this connection for gone (a throttled background tab): it is back.
+                for key in fairs:
+                    await database_sync_to_async(services.presence_enter)(key, self.user, self.channel_name)
             await self.send_json({"type": "pong", "time": timezone.now().isoformat()})
         elif kind == "subscribe":
             key = content.get("stream")
             await database_sync_to_async(streams.require_readable)(self.user, key)
             if key not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
-                raise FrameError("too_many", f"Follow at most {MAX_SUBSCRIPTIONS} streams at once.")
+                raise FrameError(
+                    "too_many", _("Follow at most %(count)d streams at once.") % {"count": MAX_SUBSCRIPTIONS}
+                )
             seq = await self._follow(key)
             await self.send_json({"type": "subscribed", "stream": key, "seq": seq})
         elif kind == "unsubscribe":
             key = content.get("stream")
             if key not in self.subscriptions or key == streams.user_stream(self.user.pk):
-                raise FrameError("not_subscribed", "You do not follow that stream here.")
+                raise FrameError("not_subscribed", _("You do not follow that stream here."))
             await self._unfollow(key)
             await self.send_json({"type": "unsubscribed", "stream": key})
         else:
-            raise FrameError("unknown_type", 'Send "subscribe", "unsubscribe" or "ping".')
+            raise FrameError("unknown_type", _('Send "subscribe", "unsubscribe" or "ping".'))
 
     async def _follow(self, key: str) -> int:
         """Join the stream's group, then read its number: an event raised in between arrives

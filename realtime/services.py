@@ -10,6 +10,9 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tradeon.errors import DomainError
 
 from . import streams
 from .models import Event, Stream
@@ -96,11 +99,36 @@ def notify_users(
 
 
 def events_after(key: str, after: int, *, limit: int = 500) -> tuple[int, list[Event]]:
-    """The stream's newest number and its events numbered above `after` (at most `limit`)."""
-    stream = Stream.objects.filter(key=key).first()
-    if stream is None:
-        return 0, []
-    return stream.last_seq, list(stream.events.filter(seq__gt=after).order_by("seq")[:limit])
+    """The stream's newest number and its events numbered above `after` (at most `limit`).
+
+    The events are read before the number: an event and its number commit together, so the
+    number is never below the last event returned, and a client that compares the two knows
+    whether more is waiting."""
+    events = list(Event.objects.filter(stream__key=key, seq__gt=after).order_by("seq")[:limit])
+    last_seq = Stream.objects.filter(key=key).values_list("last_seq", flat=True).first() or 0
+    return max([last_seq, *(e.seq for e in events[-1:])]), events
+
+
+# --- notifications (the events of a personal stream) -----------------------------------------------
+
+
+def notifications_mark_read(*, user, up_to: int | None = None) -> Stream:
+    """Mark the user's notifications read up to number `up_to` (all of them when None). The mark
+    only moves forward and never past the newest notification, so one that arrives later is
+    unread. The user's other tabs hear a "read" frame and update their badge."""
+    if up_to is not None and up_to < 0:
+        raise DomainError(_("Give a notification number of 0 or more."), field="up_to")
+    key = streams.user_stream(user.pk)
+    with transaction.atomic():
+        stream = stream_get(key, lock=True)
+        target = stream.last_seq if up_to is None else min(up_to, stream.last_seq)
+        if target <= stream.read_seq:
+            return stream
+        stream.read_seq = target
+        stream.save(update_fields=["read_seq"])
+    frame = {"type": "read", "stream": key, "read_seq": stream.read_seq, "unread": stream.last_seq - stream.read_seq}
+    transaction.on_commit(lambda: _push(key, frame))
+    return stream
 
 
 # --- presence ------------------------------------------------------------------------------------
@@ -148,11 +176,12 @@ def presence_leave(key: str, user, channel_name: str) -> None:
             event_publish(key, "presence", _presence_data(user, False))
 
 
-def presence_touch(channel_name: str) -> None:
-    """A heartbeat: the connection is alive on every stream it follows."""
+def presence_touch(channel_name: str) -> int:
+    """A heartbeat: the connection is alive on every stream it follows. Returns how many
+    presences it refreshed (fewer than the fair streams it follows: a sweep took it for gone)."""
     from .models import Presence
 
-    Presence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+    return Presence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
 
 
 def presence_sweep(key: str) -> int:

@@ -3,6 +3,8 @@ notifications) or "fair.<id>" (a fair's live board and announcements)."""
 
 import re
 
+from django.utils.translation import gettext as _
+
 from tradeon.errors import DomainError, NotAllowed
 
 _KEY = re.compile(r"^(user|fair)\.([1-9][0-9]{0,17})$")
@@ -25,7 +27,7 @@ def parse(key) -> tuple[str, int]:
     """("user" | "fair", id) of a well-formed key; a DomainError on field "stream" otherwise."""
     match = _KEY.match(key) if isinstance(key, str) else None
     if match is None:
-        raise DomainError('A stream is "user.<id>" or "fair.<id>".', field="stream")
+        raise DomainError(_('A stream is "user.<id>" or "fair.<id>".'), field="stream")
     return match.group(1), int(match.group(2))
 
 
@@ -34,14 +36,18 @@ def require_readable(user, key: str) -> tuple[str, int]:
     alone; a fair's stream is staff's and the fair's invited or accepted participants'."""
     kind, object_id = parse(key)
     if user is None or not user.is_authenticated:
-        raise NotAllowed("Sign in first.", field="stream")
+        raise NotAllowed(_("Sign in first."), field="stream")
     if kind == "user":
         if object_id != user.pk:
-            raise NotAllowed("You can only follow your own notifications.", field="stream")
+            raise NotAllowed(_("You can only follow your own notifications."), field="stream")
         return kind, object_id
+    from matching.models import ConsultationFair, FairParticipant, ParticipantStatus
+
     if getattr(user, "is_agency_staff", False):
+        # Checked so that a mistyped key never leaves an empty stream row behind.
+        if not ConsultationFair.objects.filter(pk=object_id).exists():
+            raise DomainError(_("There is no such fair."), field="stream")
         return kind, object_id
-    from matching.models import FairParticipant, ParticipantStatus
 
     mine = FairParticipant.objects.filter(
         fair_id=object_id, status__in=[ParticipantStatus.INVITED, ParticipantStatus.ACCEPTED]
@@ -53,5 +59,5 @@ def require_readable(user, key: str) -> tuple[str, int]:
     else:
         mine = mine.none()
     if not mine.exists():
-        raise NotAllowed("You are not taking part in this fair.", field="stream")
+        raise NotAllowed(_("You are not taking part in this fair."), field="stream")
     return kind, object_id

@@ -192,22 +192,51 @@ def _csv_cell(value) -> str:
 
 
 def write_xlsx(header: Sequence[str], rows: Iterable[Sequence], *, sheet_title: str = "Sheet1") -> bytes:
-    from openpyxl import Workbook
+    return write_xlsx_sheets([(sheet_title, header, rows)])
+
+
+# Excel refuses these in a sheet's name, and names longer than 31 characters.
+_SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+SHEET_TITLE_MAX = 31
+
+
+def xlsx_cell(value):
+    """A value as an XLSX cell: text made formula-safe and stripped of the control characters
+    XLSX cannot hold; aware datetimes made naive (XLSX has no time zones)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    def cell(value):
-        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-            value = value.replace(tzinfo=None)  # XLSX has no time zones; openpyxl refuses aware datetimes
-        if isinstance(value, str):
-            # openpyxl stores any string starting with "=" as a formula, and refuses control characters.
-            return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
-        return value
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # openpyxl refuses aware datetimes
+    if isinstance(value, str):
+        # openpyxl stores any string starting with "=" as a formula, and refuses control characters.
+        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def sheet_title(title: str, taken: set[str] | None = None) -> str:
+    """A sheet name Excel accepts, unique among `taken` (which it joins)."""
+    base = (str(title).translate(_SHEET_TITLE_FORBIDDEN).strip().strip("'") or "Sheet")[:SHEET_TITLE_MAX]
+    taken = taken if taken is not None else set()
+    name, number = base, 2
+    while name.lower() in taken:
+        suffix = f" ({number})"
+        name, number = base[: SHEET_TITLE_MAX - len(suffix)] + suffix, number + 1
+    taken.add(name.lower())
+    return name
+
+
+def write_xlsx_sheets(sheets: Iterable[tuple[str, Sequence[str] | None, Iterable[Sequence]]]) -> bytes:
+    """A workbook of several sheets, each (title, header or None, rows); every cell formula-safe."""
+    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title)
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append([cell(value) for value in row])
+    taken: set[str] = set()
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=sheet_title(title, taken))
+        if header is not None:
+            sheet.append([xlsx_cell(value) for value in header])
+        for row in rows:
+            sheet.append([xlsx_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

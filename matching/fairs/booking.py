@@ -435,8 +435,9 @@ def _changed(meeting: Meeting) -> None:
     meeting_id = meeting.pk
 
     def notify():
-        from . import emails
+        from . import emails, notifications
 
+        notifications.notify_meeting_changed(meeting_id)
         emails.notify_meeting_changed(meeting_id)
 
     transaction.on_commit(notify)
@@ -512,8 +513,9 @@ def meeting_add(
             meeting_id = meeting.pk
 
             def notify():
-                from . import emails
+                from . import emails, notifications
 
+                notifications.notify_meeting_added(meeting_id)
                 emails.notify_meeting_changed(meeting_id)
 
             transaction.on_commit(notify)

@@ -313,9 +313,13 @@ def _request_create(
             _("A meeting request between %(requester)s and %(other)s was just sent; reload to see it.") % names,
             field="company" if to_side == Side.SME else "buyer",
         ) from error
-    from . import emails
+    from . import emails, notifications
 
-    transaction.on_commit(lambda: emails.notify_request_received(request.pk))
+    def notify():
+        notifications.notify_request_received(request.pk)
+        emails.notify_request_received(request.pk)
+
+    transaction.on_commit(notify)
     return request
 
 
@@ -426,9 +430,13 @@ def _answer(meeting_request: MeetingRequest, user, status: str, note: str) -> Me
                 recorded_by=user,
                 occurred_at=request.responded_at,
             )
-            from . import emails
+            from . import emails, notifications
 
-            transaction.on_commit(lambda: emails.notify_request_answered(request.pk))
+            def notify():
+                notifications.notify_request_answered(request.pk)
+                emails.notify_request_answered(request.pk)
+
+            transaction.on_commit(notify)
     if expired:
         raise _expired_error(request)
     return request

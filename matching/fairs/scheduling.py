@@ -518,8 +518,9 @@ def schedule_publish(*, fair: ConsultationFair, published_by) -> ConsultationFai
     fair_id = locked.pk
 
     def notify():
-        from . import emails
+        from . import emails, notifications
 
+        notifications.notify_schedule_published(fair_id)
         emails.notify_schedule_published(fair_id)
 
     transaction.on_commit(notify)
@@ -655,17 +656,7 @@ def _local(moment: datetime, zone: str) -> datetime:
 def schedule_xlsx(fair: ConsultationFair) -> bytes:
     """The schedule as a workbook: the grid (slots x rooms, Seoul time) and one row per meeting
     with its times in Seoul and in the buyer's zone. Text cells are made formula-safe."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    from tradeon.tabular import spreadsheet_safe
-
-    def cell(value):
-        if isinstance(value, str):
-            return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
-        return value
+    from tradeon.tabular import write_xlsx_sheets
 
     meetings = list(
         Meeting.objects.filter(fair=fair, status__in=BOOKED_STATUSES).select_related(
@@ -673,69 +664,67 @@ def schedule_xlsx(fair: ConsultationFair) -> bytes:
         )
     )
     grid = schedule_grid(fair, meetings)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="Grid")
-    sheet.append([cell(v) for v in ["Date", "Time (KST)", *grid.columns]])
-    for day in grid.days:
-        for row in day.rows:
-            texts = [
+    grid_rows = [
+        [
+            day.day,
+            f"{row.seoul_start:%H:%M}-{row.seoul_end:%H:%M}",
+            *(
                 "\n".join(
                     f"{booking.company_name(m.company)} × {m.buyer.name}"
                     + (f" (interpreter: {m.interpreter.name})" if m.interpreter else "")
                     for m in meetings_here
                 )
                 for meetings_here in row.cells
-            ]
-            sheet.append([cell(v) for v in [day.day, f"{row.seoul_start:%H:%M}-{row.seoul_end:%H:%M}", *texts]])
-    listing = workbook.create_sheet(title="Meetings")
-    listing.append(
+            ),
+        ]
+        for day in grid.days
+        for row in day.rows
+    ]
+    listing_header = [
+        "Meeting",
+        "Status",
+        "Starts (KST)",
+        "Ends (KST)",
+        "SME",
+        "SME (Korean)",
+        "Buyer",
+        "Buyer country",
+        "Buyer time zone",
+        "Starts (buyer's time)",
+        "Ends (buyer's time)",
+        "Room",
+        "Interpreter",
+        "Source",
+        "Score",
+        "Starts (UTC)",
+    ]
+    listing_rows = [
         [
-            "Meeting",
-            "Status",
-            "Starts (KST)",
-            "Ends (KST)",
-            "SME",
-            "SME (Korean)",
-            "Buyer",
-            "Buyer country",
-            "Buyer time zone",
-            "Starts (buyer's time)",
-            "Ends (buyer's time)",
-            "Room",
-            "Interpreter",
-            "Source",
-            "Score",
-            "Starts (UTC)",
+            m.pk,
+            m.status,
+            _local(m.starts_at, "Asia/Seoul"),
+            _local(m.ends_at, "Asia/Seoul"),
+            m.company.name_en,
+            m.company.name_ko,
+            m.buyer.name,
+            str(m.buyer.country),
+            m.buyer.time_zone or "UTC",
+            _local(m.starts_at, m.buyer.time_zone or "UTC"),
+            _local(m.ends_at, m.buyer.time_zone or "UTC"),
+            m.room.name if m.room else "online",
+            m.interpreter.name if m.interpreter else "",
+            m.source,
+            round(m.score, 4),
+            _local(m.starts_at, "UTC"),
+        ]
+        for m in sorted(meetings, key=lambda m: (m.starts_at, m.pk))
+    ]
+    return write_xlsx_sheets(
+        [
+            ("Grid", ["Date", "Time (KST)", *grid.columns], grid_rows),
+            ("Meetings", listing_header, listing_rows),
         ]
     )
-    for m in sorted(meetings, key=lambda m: (m.starts_at, m.pk)):
-        zone = m.buyer.time_zone or "UTC"
-        listing.append(
-            [
-                cell(v)
-                for v in [
-                    m.pk,
-                    m.status,
-                    _local(m.starts_at, "Asia/Seoul"),
-                    _local(m.ends_at, "Asia/Seoul"),
-                    m.company.name_en,
-                    m.company.name_ko,
-                    m.buyer.name,
-                    str(m.buyer.country),
-                    zone,
-                    _local(m.starts_at, zone),
-                    _local(m.ends_at, zone),
-                    m.room.name if m.room else "online",
-                    m.interpreter.name if m.interpreter else "",
-                    m.source,
-                    round(m.score, 4),
-                    _local(m.starts_at, "UTC"),
-                ]
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def stage_label(stage: str) -> str:

@@ -246,10 +246,15 @@ def participants_invite(
         participant, created = _invite_one(fair, buyer=buyer, invited_by=invited_by)
         if created:
             invited.append(participant)
-    from . import emails
+    from . import emails, notifications
 
     ids = [p.pk for p in invited]
-    transaction.on_commit(lambda: emails.notify_invitations(ids))
+
+    def notify():
+        notifications.notify_invitations(ids)
+        emails.notify_invitations(ids)
+
+    transaction.on_commit(notify)
     return invited
 
 

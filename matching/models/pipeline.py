@@ -10,25 +10,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from buyers.models import BuyerOrganisation
-from catalog.models import Company, Product
+from catalog.models import Company, Currency, Product
 
+from ..pipeline.history import DealChangeQuerySet, DealQuerySet
 from .fairs import Meeting
-
-
-class Currency(models.TextChoices):
-    KRW = "KRW", _("Korean won")
-    USD = "USD", _("US dollar")
-    EUR = "EUR", _("Euro")
-    JPY = "JPY", _("Japanese yen")
-    CNY = "CNY", _("Chinese yuan")
-    VND = "VND", _("Vietnamese dong")
-    THB = "THB", _("Thai baht")
-    MYR = "MYR", _("Malaysian ringgit")
-    SGD = "SGD", _("Singapore dollar")
-    IDR = "IDR", _("Indonesian rupiah")
-    GBP = "GBP", _("Pound sterling")
-    AED = "AED", _("UAE dirham")
-
 
 MONEY_DIGITS = 18
 MONEY_PLACES = 2
@@ -153,6 +138,8 @@ class Deal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     stage_changed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = DealQuerySet.as_manager()
+
     class Meta:
         ordering = ["-updated_at", "-id"]
         constraints = [
@@ -188,6 +175,8 @@ class DealChange(models.Model):
     )
     via = models.CharField(max_length=10, choices=ChangeChannel.choices)
     changed_at = models.DateTimeField()
+
+    objects = DealChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["deal", "changed_at", "id"]

@@ -46,6 +46,37 @@ def browser(monkeypatch):
             connections.close_all()
 
 
+# For meeting rooms: fake camera and microphone, no permission prompt, and ICE over loopback
+# (Chromium ignores loopback candidates otherwise, and both peers run on this machine).
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+
+
+@pytest.fixture
+def media_browser(monkeypatch):
+    """A Chromium whose pages have fake camera and microphone devices (see MEDIA_ARGS)."""
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium is missing at {CHROMIUM}; install it with `apt-get install -y chromium`."
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {message}")
+        pytest.skip(message)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    connections.close_all()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *MEDIA_ARGS])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+            connections.close_all()
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})

@@ -249,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "ParticipantKindEnum": "matching.models.fairs.FairParticipant.Kind",
         "MatchOutcomeKindEnum": "matching.models.pairings.MatchOutcome.Kind",
         "FairPhaseEnum": "matching.models.fairs.FairPhase",
+        "RoomSideEnum": "matching.models.live.RoomSide",
     },
 }
 
