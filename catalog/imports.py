@@ -9,7 +9,7 @@ The buyer import lives here too, next to the companies and products, so there is
 (one column spec format, one report, one command and one upload page) rather than one per app.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -23,7 +23,7 @@ from buyers.models import BuyerType, ImportVolumeBand
 from buyers.services import buyer_create
 from tradeon.accounts.models import Role
 from tradeon.errors import DomainError, NotAllowed
-from tradeon.tabular import UnreadableTable, read_table
+from tradeon.tabular import Table, UnreadableTable, read_table
 
 from .models import Certification, Company, Currency, HSCode, PublicationStatus, RevenueBand, Sector
 from .services import company_create, product_create
@@ -115,9 +115,16 @@ class Lookups:
     def companies(self) -> dict[str, Company]:
         """Companies whose business registration number is in the file, by the dashed form.
         Numbers saved through the API may lack the dashes, so both spellings are looked up."""
-        spellings = self._brns | {brn.replace("-", "") for brn in self._brns}
-        found = Company.objects.in_bulk(list(spellings), field_name="business_registration_number")
-        return {normalise_business_registration_number(brn): company for brn, company in found.items()}
+        return companies_by_brn(self._brns)
+
+
+def companies_by_brn(brns: Iterable[str]) -> dict[str, Company]:
+    """Companies whose business registration number is among `brns` (dashed), by the dashed form.
+    Numbers saved through the API may lack the dashes, so both spellings are looked up."""
+    brns = set(brns)
+    spellings = brns | {brn.replace("-", "") for brn in brns}
+    found = Company.objects.in_bulk(list(spellings), field_name="business_registration_number")
+    return {normalise_business_registration_number(brn): company for brn, company in found.items()}
 
 
 # --- Cell parsers: text in, the value the service takes out, or CellInvalid ---------------------
@@ -371,7 +378,9 @@ SAVERS: dict[str, Callable[[dict, Any], None]] = {
 # --- The import ----------------------------------------------------------------------------------
 
 
-class _Report:
+class ImportReport:
+    """The problems of one file: every one counted, the first MAX_REPORTED_ERRORS kept."""
+
     def __init__(self):
         self.errors: list[RowError] = []
         self.count = 0
@@ -387,6 +396,30 @@ class _Report:
 
     def rejected(self) -> ImportRejected:
         return ImportRejected(sorted(self.errors, key=lambda e: e.row or 0), error_count=self.count)
+
+
+def read_import_table(file: BinaryIO) -> Table:
+    """The file's rows; a file that cannot be read at all is an ImportRejected of one problem."""
+    try:
+        return read_table(file, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
+    except UnreadableTable as error:
+        raise ImportRejected([RowError(None, None, error.message)]) from None
+
+
+def check_header_names(header: list[str], known: Collection[str], kind: str) -> tuple[ImportReport, set[str]]:
+    """The header's problems (a column without a name, twice, or not among `known`) and the
+    names it has; the caller adds what its import requires, then raises if there is any."""
+    report = ImportReport()
+    seen: set[str] = set()
+    for position, name in enumerate(header, start=1):
+        if not name:
+            report.add(HEADER_ROW, f"#{position}", "This column has no name; write its name in row 1 or delete it.")
+        elif name in seen:
+            report.add(HEADER_ROW, name, "This column appears twice; keep one.")
+        elif name not in known:
+            report.add(HEADER_ROW, name, f"Unknown column for {kind}; the columns are: {', '.join(known)}.")
+        seen.add(name)
+    return report, seen
 
 
 def _no_progress(iterable, **kwargs):
@@ -411,13 +444,10 @@ def catalogue_import(
         raise ValueError(f"Unknown import kind {kind!r}; expected one of {', '.join(KINDS)}.")
     if imported_by is not None and imported_by.role != Role.STAFF:
         raise NotAllowed("Only agency staff can import the catalogue.")
-    try:
-        table = read_table(file, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
-    except UnreadableTable as error:
-        raise ImportRejected([RowError(None, None, error.message)]) from None
+    table = read_import_table(file)
 
     columns = _check_header(kind, table.header)
-    report = _Report()
+    report = ImportReport()
     parsed = _parse_rows(kind, columns, table.rows, report, progress)
     if not report.full:
         # Save even after a bad cell: rules only the services check (a text too long, a bad e-mail
@@ -431,16 +461,7 @@ def catalogue_import(
 def _check_header(kind: str, header: list[str]) -> list[Column]:
     """The spec's column for each position of the header; a bad header stops the import at row 1."""
     spec = {column.name: column for column in COLUMNS[kind]}
-    report = _Report()
-    seen: set[str] = set()
-    for position, name in enumerate(header, start=1):
-        if not name:
-            report.add(HEADER_ROW, f"#{position}", "This column has no name; write its name in row 1 or delete it.")
-        elif name in seen:
-            report.add(HEADER_ROW, name, "This column appears twice; keep one.")
-        elif name not in spec:
-            report.add(HEADER_ROW, name, f"Unknown column for {kind}; the columns are: {', '.join(spec)}.")
-        seen.add(name)
+    report, seen = check_header_names(header, spec, kind)
     for column in COLUMNS[kind]:
         if column.required and column.name not in seen:
             report.add(HEADER_ROW, column.name, "This required column is missing; add it to row 1.")
@@ -449,7 +470,7 @@ def _check_header(kind: str, header: list[str]) -> list[Column]:
     return [spec[name] for name in header]
 
 
-def _parse_rows(kind, columns, rows, report: _Report, progress) -> list[tuple[int, dict]]:
+def _parse_rows(kind, columns, rows, report: ImportReport, progress) -> list[tuple[int, dict]]:
     """Every row as (row number, service arguments); a row with any bad cell is reported and left out."""
     lookups = Lookups(brns=_brns(columns, rows))
     first_row_of: dict[str, dict] = {column.name: {} for column in columns if column.unique}
@@ -496,7 +517,7 @@ def _brns(columns, rows) -> set[str]:
     }
 
 
-def _save_rows(kind, parsed, imported_by, report: _Report, progress, *, keep: bool) -> None:
+def _save_rows(kind, parsed, imported_by, report: ImportReport, progress, *, keep: bool) -> None:
     columns_by_argument = {column.argument: column.name for column in COLUMNS[kind]}
     save = SAVERS[kind]
 

@@ -70,13 +70,8 @@ class DealAdminForm(forms.ModelForm):
         return data
 
 
-class DealChangeInline(admin.TabularInline):
-    model = DealChange
-    extra = 0
-    fields = ("changed_at", "field", "old_value", "new_value", "changed_by", "via")
-    readonly_fields = fields
-    ordering = ("changed_at", "id")
-    can_delete = False
+class _ReadOnly:
+    """Rows to read here, never to add, change or delete (for model admins and inlines alike)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -86,6 +81,15 @@ class DealChangeInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DealChangeInline(_ReadOnly, admin.TabularInline):
+    model = DealChange
+    extra = 0
+    fields = ("changed_at", "field", "old_value", "new_value", "changed_by", "via")
+    readonly_fields = fields
+    ordering = ("changed_at", "id")
+    can_delete = False
 
 
 @admin.register(Deal)
@@ -143,7 +147,7 @@ class DealAdmin(admin.ModelAdmin):
 
 
 @admin.register(DealChange)
-class DealChangeAdmin(admin.ModelAdmin):
+class DealChangeAdmin(_ReadOnly, admin.ModelAdmin):
     """History: to read, never to add, change or delete."""
 
     list_display = ("deal", "field", "old_value", "new_value", "changed_by", "via", "changed_at")
@@ -152,18 +156,9 @@ class DealChangeAdmin(admin.ModelAdmin):
     search_fields = ("deal__title", "old_value", "new_value")
     date_hierarchy = "changed_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MeetingOutcome)
-class MeetingOutcomeAdmin(admin.ModelAdmin):
+class MeetingOutcomeAdmin(_ReadOnly, admin.ModelAdmin):
     """Outcomes to read; staff record and correct them on the outcome page (which also keeps the
     pair's deal up to date)."""
 
@@ -171,12 +166,3 @@ class MeetingOutcomeAdmin(admin.ModelAdmin):
     list_filter = ("side", "interest", "next_step", "by_staff")
     list_select_related = ("meeting",)
     raw_id_fields = ("meeting", "products", "recorded_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

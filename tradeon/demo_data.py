@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
 
 from django.db import transaction
@@ -470,53 +471,53 @@ class BuyerCountry:
 
 _ASEAN_EN = ("David", "Michelle", "Kevin", "Grace", "Daniel", "Joanne")
 BUYER_COUNTRIES = (
-    BuyerCountry("US", 72, (("New York", "America/New_York"), ("Los Angeles", "America/Los_Angeles"), ("Chicago", "America/Chicago"),
+    BuyerCountry("US", 118, (("New York", "America/New_York"), ("Los Angeles", "America/Los_Angeles"), ("Chicago", "America/Chicago"),
                             ("Houston", "America/Chicago"), ("Seattle", "America/Los_Angeles"), ("Atlanta", "America/New_York"),
                             ("Boston", "America/New_York")),
                  ("en",), ("Inc.", "LLC", "Corp."), ("Pacific", "Liberty", "Summit", "Evergreen", "Atlantic", "Golden Gate", "Lakeshore", "Empire"),
                  ("Emily", "Michael", "Sarah", "David", "Jessica", "Daniel", "Ashley", "Brian"),
                  ("Johnson", "Kim", "Garcia", "Miller", "Nguyen", "Patel", "Lee", "Brown"), "1",
                  {"medical": 10, "beauty": 3, "food": 3, "it-ict": 3, "household": 1}),
-    BuyerCountry("TH", 52, (("Bangkok", "Asia/Bangkok"), ("Chiang Mai", "Asia/Bangkok"), ("Phuket", "Asia/Bangkok")),
+    BuyerCountry("TH", 62, (("Bangkok", "Asia/Bangkok"), ("Chiang Mai", "Asia/Bangkok"), ("Phuket", "Asia/Bangkok")),
                  ("th", "en"), ("Co., Ltd.",), ("Siam", "Chao Phraya", "Lanna", "Sukhumvit", "Bangkok", "Royal Orchid"),
                  ("Somchai", "Niran", "Pimchanok", "Siriporn", "Anan", "Kanya", "Thanawat", "Naree"),
                  ("Srisuk", "Chaiyaporn", "Wongsakul", "Rattanakorn", "Boonmee", "Saelim"), "66",
                  {"beauty": 10, "food": 3, "household": 2, "medical": 2, "it-ict": 1}),
-    BuyerCountry("MY", 48, (("Kuala Lumpur", "Asia/Kuala_Lumpur"), ("Penang", "Asia/Kuala_Lumpur"), ("Johor Bahru", "Asia/Kuala_Lumpur"),
+    BuyerCountry("MY", 58, (("Kuala Lumpur", "Asia/Kuala_Lumpur"), ("Penang", "Asia/Kuala_Lumpur"), ("Johor Bahru", "Asia/Kuala_Lumpur"),
                             ("Kuching", "Asia/Kuching")),
                  ("ms", "en", "zh"), ("Sdn Bhd",), ("Petronas Bay", "Klang Valley", "Bunga Raya", "Merdeka", "Penang Pearl", "Borneo"),
                  ("Nurul", "Ahmad", "Siti", "Wei Ling", "Farah", "Hafiz", "Mei Ling", "Arjun"),
                  ("Abdullah", "Tan", "Ismail", "Lim", "Rahman", "Wong", "Raj"), "60",
                  {"beauty": 10, "food": 4, "household": 2, "medical": 2, "it-ict": 1}),
-    BuyerCountry("VN", 50, (("Ho Chi Minh City", "Asia/Ho_Chi_Minh"), ("Hanoi", "Asia/Ho_Chi_Minh"), ("Da Nang", "Asia/Ho_Chi_Minh")),
+    BuyerCountry("VN", 58, (("Ho Chi Minh City", "Asia/Ho_Chi_Minh"), ("Hanoi", "Asia/Ho_Chi_Minh"), ("Da Nang", "Asia/Ho_Chi_Minh")),
                  ("vi", "en"), ("JSC", "Co., Ltd."), ("Saigon", "Mekong", "Hanoi Star", "Lotus", "Song Hong", "Ben Thanh"),
                  ("Minh", "Lan", "Huong", "Tuan", "Thao", "Duc", "Linh", "Quang"),
                  ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu"), "84",
                  {"household": 10, "beauty": 4, "food": 3, "it-ict": 2, "medical": 1}),
-    BuyerCountry("JP", 30, (("Tokyo", "Asia/Tokyo"), ("Osaka", "Asia/Tokyo"), ("Fukuoka", "Asia/Tokyo")),
+    BuyerCountry("JP", 12, (("Tokyo", "Asia/Tokyo"), ("Osaka", "Asia/Tokyo"), ("Fukuoka", "Asia/Tokyo")),
                  ("ja", "en"), ("K.K.", "Co., Ltd."), ("Sakura", "Fuji", "Nihonbashi", "Kansai", "Hikari", "Tsubasa"),
                  ("Haruto", "Yui", "Takeshi", "Aiko", "Kenji", "Mai"), ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Yamamoto"), "81"),
-    BuyerCountry("CN", 32, (("Shanghai", "Asia/Shanghai"), ("Beijing", "Asia/Shanghai"), ("Guangzhou", "Asia/Shanghai"),
+    BuyerCountry("CN", 14, (("Shanghai", "Asia/Shanghai"), ("Beijing", "Asia/Shanghai"), ("Guangzhou", "Asia/Shanghai"),
                             ("Shenzhen", "Asia/Shanghai")),
                  ("zh", "en"), ("Co., Ltd.", "Trading Co., Ltd."), ("Huaxia", "Pearl River", "Jade", "Golden Dragon", "Yangtze", "Xinhua"),
                  ("Wei", "Fang", "Lei", "Jing", "Hao", "Xiu"), ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang"), "86"),
     BuyerCountry("SG", 20, (("Singapore", "Asia/Singapore"),),
                  ("en", "zh", "ms"), ("Pte Ltd",), ("Lion City", "Marina", "Orchard", "Raffles", "Straits", "Temasek"),
                  _ASEAN_EN + ("Wei Jie", "Hui Min"), ("Tan", "Lim", "Ng", "Goh", "Chua", "Ong"), "65"),
-    BuyerCountry("ID", 26, (("Jakarta", "Asia/Jakarta"), ("Surabaya", "Asia/Jakarta"), ("Denpasar", "Asia/Makassar")),
+    BuyerCountry("ID", 10, (("Jakarta", "Asia/Jakarta"), ("Surabaya", "Asia/Jakarta"), ("Denpasar", "Asia/Makassar")),
                  ("id", "en"), ("PT",), ("Nusantara", "Garuda", "Java", "Bali Indah", "Merah Putih", "Borobudur"),
                  ("Budi", "Siti", "Agus", "Dewi", "Rizky", "Putri"), ("Santoso", "Wijaya", "Saputra", "Hidayat", "Pratama"), "62",
                  {"beauty": 5, "food": 5, "medical": 2, "household": 2, "it-ict": 1}),
-    BuyerCountry("DE", 14, (("Berlin", "Europe/Berlin"), ("Hamburg", "Europe/Berlin"), ("Frankfurt", "Europe/Berlin"),
+    BuyerCountry("DE", 8, (("Berlin", "Europe/Berlin"), ("Hamburg", "Europe/Berlin"), ("Frankfurt", "Europe/Berlin"),
                             ("Munich", "Europe/Berlin")),
                  ("de", "en"), ("GmbH",), ("Rhein", "Nordstern", "Alpen", "Hanse", "Spree"),
                  ("Lukas", "Anna", "Jonas", "Laura", "Felix"), ("Müller", "Schmidt", "Schneider", "Fischer", "Weber"), "49",
                  {"medical": 4, "it-ict": 3, "beauty": 2, "food": 1, "household": 1}),
-    BuyerCountry("FR", 10, (("Paris", "Europe/Paris"), ("Lyon", "Europe/Paris"), ("Marseille", "Europe/Paris")),
+    BuyerCountry("FR", 6, (("Paris", "Europe/Paris"), ("Lyon", "Europe/Paris"), ("Marseille", "Europe/Paris")),
                  ("fr", "en"), ("SAS", "SARL"), ("Lumière", "Rive Gauche", "Provence", "Étoile", "Seine"),
                  ("Camille", "Louis", "Chloé", "Hugo", "Léa"), ("Martin", "Bernard", "Dubois", "Laurent", "Moreau"), "33",
                  {"beauty": 4, "medical": 2, "food": 2, "it-ict": 1, "household": 1}),
-    BuyerCountry("AE", 16, (("Dubai", "Asia/Dubai"), ("Abu Dhabi", "Asia/Dubai")),
+    BuyerCountry("AE", 12, (("Dubai", "Asia/Dubai"), ("Abu Dhabi", "Asia/Dubai")),
                  ("ar", "en"), ("LLC", "FZE"), ("Gulf", "Emirates", "Al Noor", "Desert Rose", "Falcon", "Oasis"),
                  ("Ahmed", "Fatima", "Omar", "Aisha", "Khalid", "Mariam"), ("Al Mansouri", "Al Hashimi", "Khan", "Al Suwaidi", "Haddad"), "971",
                  {"beauty": 3, "food": 3, "medical": 3, "it-ict": 2, "household": 1}),
@@ -530,13 +531,13 @@ BUYER_COUNTRIES = (
     BuyerCountry("AU", 10, (("Sydney", "Australia/Sydney"), ("Melbourne", "Australia/Melbourne"), ("Brisbane", "Australia/Brisbane")),
                  ("en",), ("Pty Ltd",), ("Southern Cross", "Harbour", "Coral", "Eucalypt", "Outback"),
                  ("Olivia", "Jack", "Charlotte", "Liam", "Mia"), ("Smith", "Wilson", "Taylor", "Anderson", "Park"), "61"),
-    BuyerCountry("GB", 8, (("London", "Europe/London"), ("Manchester", "Europe/London")),
+    BuyerCountry("GB", 4, (("London", "Europe/London"), ("Manchester", "Europe/London")),
                  ("en",), ("Ltd",), ("Thames", "Albion", "Pennine", "Kensington", "Mersey"),
                  ("Oliver", "Amelia", "Harry", "Isla", "George"), ("Smith", "Jones", "Williams", "Taylor", "Davies"), "44"),
     BuyerCountry("CA", 8, (("Toronto", "America/Toronto"), ("Vancouver", "America/Vancouver")),
                  ("en", "fr"), ("Inc.", "Ltd."), ("Maple", "Northern Lights", "Great Lakes", "Pacific Rim", "Laurentian"),
                  ("Emma", "Noah", "Chloe", "Ethan", "Sophie"), ("Tremblay", "Roy", "Wilson", "Kim", "MacDonald"), "1"),
-    BuyerCountry("SA", 8, (("Riyadh", "Asia/Riyadh"), ("Jeddah", "Asia/Riyadh")),
+    BuyerCountry("SA", 4, (("Riyadh", "Asia/Riyadh"), ("Jeddah", "Asia/Riyadh")),
                  ("ar", "en"), ("Co.", "LLC"), ("Najd", "Red Sea", "Al Waha", "Hijaz", "Al Rawda"),
                  ("Abdullah", "Noura", "Faisal", "Reem", "Saud"), ("Al Qahtani", "Al Otaibi", "Al Harbi", "Al Ghamdi", "Al Zahrani"), "966",
                  {"medical": 3, "beauty": 3, "food": 3, "it-ict": 1, "household": 1}),
@@ -931,6 +932,30 @@ def demo_data_present() -> bool:
     return Company.objects.exists()
 
 
+def _wipe_pipeline() -> None:
+    """Deal history is append-only (a trigger on PostgreSQL, guards in Django). Wiping a
+    development database is the one way it goes, all at once, as the test runner's flush does:
+    TRUNCATE fires no row triggers."""
+    from django.db import connection
+
+    from matching.models import Deal, DealChange, ExchangeRate, MeetingOutcome
+
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(DealChange._meta.db_table)
+        if connection.vendor == "postgresql":
+            # TRUNCATE refuses a table with deferred constraint checks still pending in this
+            # transaction (the seeder's own inserts): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {table}")
+        else:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a model's own table name
+    MeetingOutcome.objects.all().delete()
+    Deal.meetings.through.objects.all().delete()
+    Deal.products.through.objects.all().delete()
+    Deal.objects.all()._raw_delete(Deal.objects.db)  # no per-row history: it was just wiped
+    ExchangeRate.objects.all().delete()
+
+
 def demo_data_wipe() -> None:
     """Delete what the seeder creates: every company, product, buyer and sourcing request, every
     SME and buyer login (they belong to those), and the demo staff login. Meant for a
@@ -939,6 +964,7 @@ def demo_data_wipe() -> None:
     User.objects.filter(Q(role__in=[Role.SME, Role.BUYER]) | Q(username__in=demo_usernames)).delete()
     from matching.models import ConsultationFair, MatchingRun, MatchOutcome
 
+    _wipe_pipeline()
     MatchOutcome.objects.all().delete()
     MatchingRun.objects.all().delete()
     ConsultationFair.objects.all().delete()
@@ -999,6 +1025,7 @@ def demo_matching(*, log: Callable[[str], None] = lambda message: None) -> int:
 # meeting requests (so staff can walk it to a published schedule). The demo SME and buyer are in both.
 PUBLISHED_FAIR_NAME = "K-Beauty online export fair (Thailand, Malaysia)"
 UPCOMING_FAIR_NAME = "Beauty fair for Thai and Malaysian buyers"
+LIVE_FAIR_NAME = "K-Beauty live consultation day"
 DEMO_INTERPRETERS = (
     ("Kim Ji-won", "jiwon.kim@interpreters.example", ["ko", "en", "th"]),
     ("Park Min-seo", "minseo.park@interpreters.example", ["ko", "en", "ms"]),
@@ -1040,7 +1067,117 @@ def demo_fairs(*, log: Callable[[str], None] = lambda message: None) -> list:
                 log(f"Creating the fair {name} ({starts_on:%Y-%m-%d}) ...")
                 fair = _demo_fair(staff, name, starts_on, publish=publish)
             fairs.append(fair)
+        if not ConsultationFair.objects.filter(name=LIVE_FAIR_NAME).exists():
+            log(f"Creating the fair {LIVE_FAIR_NAME} (today, live) ...")
+            fairs.append(_demo_live_fair(staff))
     return fairs
+
+
+def _demo_live_fair(staff):
+    """A fair running today, around the time the demo is loaded, so the live board, the video
+    rooms and the outcome forms have something to show: the demo SME and buyer meet in the slot
+    under way now (or the next one); in the slot before, the demo SME met another buyer (both
+    came: completed) and one buyer never came (a no-show); later slots are still to come."""
+    from matching.fairs import booking, live, scheduling, setup
+    from matching.models import FairPhase, Interpreter, Meeting, MeetingAttendance
+    from matching.scheduler import SEOUL
+
+    now = timezone.now()
+    seoul = now.astimezone(SEOUL)
+    # Slots of 30 minutes with 10-minute breaks from a window opening on the 10-minute mark 50
+    # minutes ago: one slot is over, one is under way. (Clipped to the Seoul day near midnight.)
+    opens = max(
+        datetime.combine(seoul.date(), dt_time(0, 0), tzinfo=SEOUL),
+        seoul.replace(minute=seoul.minute - seoul.minute % 10, second=0, microsecond=0) - timedelta(minutes=50),
+    )
+    closes = min(opens + timedelta(hours=4), datetime.combine(seoul.date(), dt_time(23, 59), tzinfo=SEOUL))
+    fair = setup.fair_create(
+        created_by=staff,
+        name=LIVE_FAIR_NAME,
+        sectors=list(Sector.objects.filter(code="beauty")),
+        target_countries=["TH", "MY"],
+        starts_on=seoul.date(),
+        ends_on=seoul.date(),
+        meeting_minutes=30,
+        break_minutes=10,
+        session_windows=[(opens.time(), closes.time())],
+    )
+    setup.fair_phase_advance(fair=fair, to_phase=FairPhase.REQUESTS_OPEN, changed_by=staff)
+    sme, buyer = User.objects.get(username="sme"), User.objects.get(username="buyer")
+    companies, buyers = setup.invitation_candidates(fair)
+    companies = [sme.company, *companies.exclude(pk=sme.company_id).order_by("-id")[:5]]
+    buyers = [buyer.buyer_organisation, *buyers.exclude(pk=buyer.buyer_organisation_id).order_by("-id")[:6]]
+    for participant in setup.participants_invite(fair=fair, invited_by=staff, companies=companies, buyers=buyers):
+        setup.invitation_respond(participant=participant, user=staff, accept=True)
+    setup.fair_phase_advance(fair=fair, to_phase=FairPhase.SCHEDULING, changed_by=staff)
+
+    slots = booking.fair_slot_list(fair)
+    past = [slot for slot in slots if slot.end <= now]
+    current = next((slot for slot in slots if slot.end > now), None)
+    later = [slot for slot in slots if current is not None and slot.start > current.start]
+    rooms = list(fair.rooms.order_by("name"))
+    plan = []  # (slot, company, buyer, room)
+    if past:
+        plan += [(past[-1], companies[0], buyers[0], rooms[0]), (past[-1], companies[2], buyers[2], rooms[1])]
+    if current is not None:
+        plan += [(current, companies[0], buyers[1], rooms[0]), (current, companies[1], buyers[0], rooms[1])]
+    for index, slot in enumerate(later[:3]):
+        plan += [(slot, companies[3 + index % 3], buyers[3 + index % 3], rooms[index % 2])]
+    interpreters, busy = list(Interpreter.objects.filter(is_active=True).order_by("id")), set()
+    meetings = []
+    for slot, company, buyer_org, room in plan:
+        interpreter = None
+        if booking.needs_interpreter(company, buyer_org):
+            interpreter = next(
+                i
+                for i in interpreters
+                if (slot.start, i.pk) not in busy and booking.interpreter_fits(i, company, buyer_org)
+            )
+            busy.add((slot.start, interpreter.pk))
+        meetings.append(
+            booking.meeting_add(
+                fair=fair,
+                added_by=staff,
+                company=company,
+                buyer=buyer_org,
+                starts_at=slot.start,
+                room=room,
+                interpreter=interpreter,
+                force=True,
+            )
+        )
+    scheduling.schedule_publish(fair=fair, published_by=staff)
+    live.fair_day_start(fair, staff)
+    if past:
+        # The slot that is over: the demo SME and buyer met for 25 minutes (each now has an
+        # outcome to give); in the other room nobody came.
+        done, missed = (Meeting.objects.get(pk=m.pk) for m in meetings[:2])
+        for user, side in ((sme, "sme"), (buyer, "buyer")):
+            MeetingAttendance.objects.create(
+                meeting=done,
+                user=user,
+                side=side,
+                joined_at=done.starts_at + timedelta(minutes=1),
+                left_at=done.starts_at + timedelta(minutes=26),
+            )
+    live.live_tick(now, fair=fair)
+    return fair
+
+
+def demo_pipeline(*, log: Callable[[str], None] = lambda message: None) -> int:
+    """The 2021 results as deals (matching.pipeline.fixture_2021): 5 fairs, 204 buyers met, 100
+    companies, 431 consultations and 85.6 billion KRW of pipeline, at dated 2021 rates, in the
+    demo's 2021 fairs. The participants are the demo's own companies and verified buyers (a
+    country short of verified buyers gets the rest created). Returns the number of deals (0 if
+    loaded)."""
+    from matching.models import Deal
+    from matching.pipeline.fixture_2021 import build_2021_fixture
+
+    if Deal.objects.exists():
+        return 0
+    log("Creating the 2021 consultations, outcomes and deals (85.6 billion KRW) ...")
+    staff = User.objects.get(username=DEMO_LOGINS[0].username)
+    return len(build_2021_fixture(by=staff, from_registry=True).deals)
 
 
 def _demo_fair(staff, name: str, starts_on, *, publish: bool):

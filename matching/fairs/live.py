@@ -94,13 +94,27 @@ def together_seconds(attendance: list[MeetingAttendance], now: datetime) -> int:
     return int(total)
 
 
+def first_together(attendance: list[MeetingAttendance], now: datetime) -> datetime | None:
+    """The first moment the SME side and the buyer side were both in the room, if ever."""
+    by_side = {
+        side: _merged([(a.joined_at, a.left_at or now) for a in attendance if a.side == side]) for side in PARTY_SIDES
+    }
+    starts = [
+        max(a_start, b_start)
+        for a_start, a_end in by_side[RoomSide.SME]
+        for b_start, b_end in by_side[RoomSide.BUYER]
+        if max(a_start, b_start) < min(a_end, b_end) or (a_end == now and b_end == now)
+    ]
+    return min(starts, default=None)
+
+
 def state_of(meeting: Meeting, attendance: list[MeetingAttendance], now: datetime) -> dict:
     """What the meeting's live fields should be now, from its attendance and the clock."""
     present = {a.side for a in attendance if a.left_at is None and a.side in PARTY_SIDES}
     joined = {a.side for a in attendance if a.side in PARTY_SIDES}
-    started_at = meeting.live_started_at
-    if started_at is None and present >= set(PARTY_SIDES):
-        started_at = now
+    # When both sides were first in the room together: as observed, or else from the intervals
+    # (attendance recorded after the fact, or a change a crashed process never stored).
+    started_at = meeting.live_started_at or first_together(attendance, now)
     missing = [side for side in PARTY_SIDES if side not in present]
     ended_at = meeting.live_ended_at
     no_show_side = ""

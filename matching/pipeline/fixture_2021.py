@@ -16,6 +16,7 @@ rounded values are exactly what is missing: 12,300,000,000 KRW signed, 85,600,00
 Everything comes from one seeded `random.Random`; two builds give the same figures.
 """
 
+import dataclasses
 import datetime as dt
 import math
 import random
@@ -51,6 +52,7 @@ from matching.models import (
 )
 from matching.scheduler import SEOUL
 
+from .deals import DEFAULT_PROBABILITY
 from .history import HISTORY_FIELDS, history_rows
 from .money import convert_exact, round_won
 
@@ -191,14 +193,6 @@ SIGNED_REMAINDER = (2, Currency.THB, Decimal("0.01"))  # fair index, currency, u
 OPEN_REMAINDER = (4, Currency.VND, Decimal(1))
 
 OPEN_BEYOND_CONSULTED = (DealStage.FOLLOW_UP, DealStage.SAMPLES_QUOTATION, DealStage.NEGOTIATION)
-STAGE_PROBABILITY = {
-    DealStage.CONSULTED: 10,
-    DealStage.FOLLOW_UP: 25,
-    DealStage.SAMPLES_QUOTATION: 40,
-    DealStage.NEGOTIATION: 60,
-    DealStage.SIGNED: 100,
-    DealStage.LOST: 0,
-}
 
 COMPANY_NAMES = {
     "medical": (
@@ -377,10 +371,12 @@ def _weighted(rng: random.Random, choices) -> str:
 
 
 @transaction.atomic
-def build_2021_fixture(*, by=None) -> Fixture2021:
+def build_2021_fixture(*, by=None, from_registry: bool = False) -> Fixture2021:
     """Create the 2021 fairs, companies, buyers, meetings, outcomes, deals and rates. Fairs of the
-    same name that have no meetings yet (the demo's) are reused. Raises FixtureNotEmpty if the
-    database already holds deals, 2021 meetings or later rates that would change the figures."""
+    same name that have no meetings yet (the demo's) are reused. With `from_registry` (the demo)
+    the participants are the registry's own published companies and verified buyers, first by
+    id, and only buyers a country lacks are created. Raises FixtureNotEmpty if the database
+    already holds deals, 2021 meetings or later rates that would change the figures."""
     if found := conflicting_data():
         raise FixtureNotEmpty("; ".join(found))
     rng = random.Random(SEED)
@@ -390,7 +386,8 @@ def build_2021_fixture(*, by=None) -> Fixture2021:
     latest[Currency.KRW] = Decimal(1)
 
     sectors = {sector.code: sector for sector in Sector.objects.filter(code__in=COMPANY_POOLS)}
-    companies_by_sector = _companies(sectors)
+    companies_by_sector = _registry_companies(sectors) if from_registry else _companies(sectors)
+    registry_buyers = _RegistryBuyers() if from_registry else None
     rooms = [VideoRoom.objects.get_or_create(name=f"Video room {number}")[0] for number in range(1, ROOMS + 1)]
 
     fairs, all_buyers, held, deals_plan = [], [], [], []
@@ -398,7 +395,8 @@ def build_2021_fixture(*, by=None) -> Fixture2021:
     for index, plan in enumerate(FAIRS):
         fair = _fair(plan, sectors[plan.sector], rooms, by)
         fairs.append(fair)
-        buyers = _buyers(plan, start=sum(p.buyers for p in FAIRS[:index] if p.country == plan.country))
+        start = sum(p.buyers for p in FAIRS[:index] if p.country == plan.country)
+        buyers = registry_buyers.take(plan, start=start) if registry_buyers else _buyers(plan, start=start)
         all_buyers.extend(buyers)
         companies = companies_by_sector[plan.sector][plan.companies]
         FairParticipant.objects.bulk_create(
@@ -514,6 +512,37 @@ def _fair(plan: FairPlan, sector: Sector, rooms, by) -> ConsultationFair:
             ]
         )
     return fair
+
+
+def _registry_companies(sectors) -> dict[str, list[Company]]:
+    pools = {}
+    for code, count in COMPANY_POOLS.items():
+        pools[code] = list(
+            Company.objects.filter(sector=sectors[code], status=PublicationStatus.PUBLISHED).order_by("id")[:count]
+        )
+        if len(pools[code]) < count:
+            raise FixtureNotEmpty(f"the registry has {len(pools[code])} published {code} companies; {count} are needed")
+    return pools
+
+
+class _RegistryBuyers:
+    """Verified buyers of each country, each met at one fair only; a country short of them gets
+    the rest created like the fixture's own."""
+
+    def __init__(self):
+        self.used: set[int] = set()
+
+    def take(self, plan: FairPlan, *, start: int) -> list[BuyerOrganisation]:
+        found = list(
+            BuyerOrganisation.objects.filter(country=plan.country, verification_state=VerificationState.VERIFIED)
+            .exclude(pk__in=self.used)
+            .order_by("id")[: plan.buyers]
+        )
+        self.used.update(b.pk for b in found)
+        if len(found) < plan.buyers:
+            short = dataclasses.replace(plan, buyers=plan.buyers - len(found))
+            found += _buyers(short, start=start + len(found))
+        return found
 
 
 def _buyers(plan: FairPlan, *, start: int) -> list[BuyerOrganisation]:
@@ -719,7 +748,7 @@ def _deals(rng, plans: list[_DealPlan], rates, companies_by_sector, all_buyers, 
                 lost_reason="The buyer chose a supplier with a lower price." if plan.stage == DealStage.LOST else "",
                 expected_value=plan.amount,
                 currency=plan.currency,
-                probability=STAGE_PROBABILITY[plan.stage],
+                probability=DEFAULT_PROBABILITY[plan.stage],
                 expected_close_on=(changed_at + dt.timedelta(days=60)).astimezone(SEOUL).date()
                 if plan.stage in OPEN_BEYOND_CONSULTED
                 else None,
@@ -750,7 +779,7 @@ def _deals(rng, plans: list[_DealPlan], rates, companies_by_sector, all_buyers, 
         first = {
             **now_values,
             "stage": DealStage.CONSULTED,
-            "probability": STAGE_PROBABILITY[DealStage.CONSULTED],
+            "probability": DEFAULT_PROBABILITY[DealStage.CONSULTED],
             "signed_on": None,
             "expected_close_on": None,
             "lost_reason": "",

@@ -25,24 +25,22 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from buyers.models import BuyerOrganisation
-from catalog.imports import MAX_FILE_BYTES, MAX_REPORTED_ERRORS, MAX_ROWS, ImportRejected, RowError
-from catalog.models import Company, Product
+from catalog.imports import (
+    HEADER_ROW,
+    LIST_SEPARATOR,
+    CellInvalid,
+    ImportReport,
+    check_header_names,
+    companies_by_brn,
+    read_import_table,
+)
+from catalog.models import Product
 from catalog.validators import normalise_business_registration_number
 from tradeon.accounts.models import Role
 from tradeon.errors import DomainError, NotAllowed
-from tradeon.tabular import UnreadableTable, read_table
 
 from ..models import ChangeChannel, Currency, Deal, DealStage, Meeting
 from . import deals
-
-HEADER_ROW = 1
-LIST_SEPARATOR = ";"
-
-
-class CellInvalid(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -134,20 +132,6 @@ COLUMNS = [
 _SPEC = {column.name: column for column in COLUMNS}
 
 
-class _Report:
-    def __init__(self):
-        self.errors: list[RowError] = []
-        self.count = 0
-
-    def add(self, row, column, message: str) -> None:
-        self.count += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(row, column, message))
-
-    def rejected(self) -> ImportRejected:
-        return ImportRejected(sorted(self.errors, key=lambda e: e.row or 0), error_count=self.count)
-
-
 # --- the import ------------------------------------------------------------------------------------------
 
 
@@ -155,12 +139,9 @@ def deal_import(*, file: BinaryIO, imported_by, dry_run: bool = False) -> DealIm
     """Import one file of deals: every row, or none and an ImportRejected listing each problem."""
     if imported_by is not None and getattr(imported_by, "role", None) != Role.STAFF:
         raise NotAllowed("Only agency staff can import deals.")
-    try:
-        table = read_table(file, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
-    except UnreadableTable as error:
-        raise ImportRejected([RowError(None, None, error.message)]) from None
+    table = read_import_table(file)
     columns = _check_header(table.header)
-    report = _Report()
+    report = ImportReport()
     parsed = []
     for number, cells in table.rows:
         values, ok = {}, True
@@ -195,7 +176,7 @@ def deal_import(*, file: BinaryIO, imported_by, dry_run: bool = False) -> DealIm
                 report.add(number, error.field if error.field in _SPEC else None, error.message)
             except IntegrityError:
                 report.add(number, None, "This row conflicts with data saved meanwhile; check it and import again.")
-            if report.count >= MAX_REPORTED_ERRORS:
+            if report.full:
                 break
         if report.count or dry_run:
             # Roll back rather than delete: nothing of the file stays, and no hook fires.
@@ -206,16 +187,7 @@ def deal_import(*, file: BinaryIO, imported_by, dry_run: bool = False) -> DealIm
 
 
 def _check_header(header: list[str]) -> list[Column]:
-    report = _Report()
-    seen: set[str] = set()
-    for position, name in enumerate(header, start=1):
-        if not name:
-            report.add(HEADER_ROW, f"#{position}", "This column has no name; write its name in row 1 or delete it.")
-        elif name in seen:
-            report.add(HEADER_ROW, name, "This column appears twice; keep one.")
-        elif name not in _SPEC:
-            report.add(HEADER_ROW, name, f"Unknown column for deals; the columns are: {', '.join(_SPEC)}.")
-        seen.add(name)
+    report, seen = check_header_names(header, _SPEC, "deals")
     if "deal" not in seen:
         for required in (BRN, "buyer"):
             if required not in seen:
@@ -230,14 +202,7 @@ class _Lookups:
 
     def __init__(self, parsed):
         rows = [values for _, values in parsed]
-        brns = {v[BRN] for v in rows if BRN in v}
-        spellings = brns | {brn.replace("-", "") for brn in brns}
-        self.companies = {
-            normalise_business_registration_number(brn): company
-            for brn, company in Company.objects.in_bulk(
-                list(spellings), field_name="business_registration_number"
-            ).items()
-        }
+        self.companies = companies_by_brn(v[BRN] for v in rows if BRN in v)
         buyer_ids = {int(v["buyer"]) for v in rows if v.get("buyer", "").isdigit()}
         names = {v["buyer"].lower() for v in rows if "buyer" in v and not v["buyer"].isdigit()}
         self.buyers_by_id = BuyerOrganisation.objects.in_bulk(list(buyer_ids))

@@ -110,7 +110,14 @@ def breakdown_sheet(breakdown: Breakdown):
 
 
 def funnel_sheet(steps: list[FunnelStep]):
-    header = [_("Step"), _("Count"), _("% of the step before"), _("% of consultations held")]
+    header = [
+        _("Step"),
+        _("Count"),
+        # xgettext:no-python-format
+        _("% of the step before"),
+        # xgettext:no-python-format
+        _("% of consultations held"),
+    ]
     return (
         _("Funnel"),
         header,

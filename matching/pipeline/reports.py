@@ -239,14 +239,20 @@ def _filtered_meetings(filters: ReportFilters, *, cutoff: dt.datetime) -> QueryS
         return meetings.none()  # every meeting belongs to a fair
     if filters.fair:
         meetings = meetings.filter(fair_id=filters.fair)
+    return _filter_sector_country_month(meetings, filters, month_field="starts_at")
+
+
+def _filter_sector_country_month(queryset: QuerySet, filters: ReportFilters, *, month_field: str) -> QuerySet:
+    """Meetings or deals (both have a company and a buyer) of the filters' sector, country and
+    month, the month taken from `month_field`."""
     if filters.sector:
-        meetings = meetings.filter(company__sector__code=filters.sector)
+        queryset = queryset.filter(company__sector__code=filters.sector)
     if filters.country:
-        meetings = meetings.filter(buyer__country=filters.country)
+        queryset = queryset.filter(buyer__country=filters.country)
     if filters.month:
         start, end = _month_range(filters.month)
-        meetings = meetings.filter(starts_at__gte=start, starts_at__lt=end)
-    return meetings
+        queryset = queryset.filter(**{f"{month_field}__gte": start, f"{month_field}__lt": end})
+    return queryset
 
 
 def deal_queryset(filters: ReportFilters, *, cutoff: dt.datetime, stages: tuple[str, ...] | None = None) -> QuerySet:
@@ -265,13 +271,7 @@ def deal_queryset(filters: ReportFilters, *, cutoff: dt.datetime, stages: tuple[
         deals = deals.filter(first_fair_id__isnull=True)
     elif filters.fair:
         deals = deals.filter(first_fair_id=filters.fair)
-    if filters.sector:
-        deals = deals.filter(company__sector__code=filters.sector)
-    if filters.country:
-        deals = deals.filter(buyer__country=filters.country)
-    if filters.month:
-        start, end = _month_range(filters.month)
-        deals = deals.filter(month_at__gte=start, month_at__lt=end)
+    deals = _filter_sector_country_month(deals, filters, month_field="month_at")
     if filters.met:
         deals = deals.filter(Exists(held_meetings(cutoff=cutoff).filter(deals=OuterRef("pk"))))
     if stages is not None:

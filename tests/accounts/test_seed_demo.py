@@ -7,14 +7,22 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import timezone
 
 from buyers.models import BuyerOrganisation, VerificationState
 from catalog.models import Company, HSCode, Product, Sector
 from catalog.services import product_search_text
 from catalog.validators import brn_check_digit_ok
 from matching.models import ConsultationFair, FairPhase
+from matching.pipeline import reports
 from tradeon.accounts.models import Role, User
-from tradeon.demo_data import DEMO_LOGINS, PUBLISHED_FAIR_NAME, UPCOMING_FAIR_NAME, vocabulary_hs_codes
+from tradeon.demo_data import (
+    DEMO_LOGINS,
+    LIVE_FAIR_NAME,
+    PUBLISHED_FAIR_NAME,
+    UPCOMING_FAIR_NAME,
+    vocabulary_hs_codes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +76,19 @@ def test_seed_demo_loads_the_real_services_scale_with_valid_rows():
     upcoming = ConsultationFair.objects.get(name=UPCOMING_FAIR_NAME)
     assert upcoming.phase == FairPhase.REQUESTS_OPEN
     assert upcoming.meeting_requests.filter(status="pending", company=sme.company).exists()
+    # The fair running today: live, with the demo SME's meeting under way or next.
+    today = ConsultationFair.objects.get(name=LIVE_FAIR_NAME)
+    assert today.phase == FairPhase.LIVE and today.starts_on == timezone.localdate()
+    assert today.meetings.filter(status="scheduled", company=sme.company, ends_at__gt=timezone.now()).exists()
+    # The 2021 results as deals: the agency's own table, exactly, as of the end of 2021.
+    figures, _rates = reports.summary(as_of=date(2021, 12, 31))
+    assert (figures.fairs_held, figures.buyers_met, figures.companies_met, figures.consultations_held) == (
+        5,
+        204,
+        100,
+        431,
+    )
+    assert figures.pipeline.krw == 85_600_000_000
 
 
 def test_every_vocabulary_hs_code_is_a_subheading_in_the_nomenclature():

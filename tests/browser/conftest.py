@@ -5,6 +5,7 @@ Without /usr/bin/chromium the browser tests are skipped on a developer's machine
 under CI=true, where a skipped browser test would hide a broken install."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -20,8 +21,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
+# For meeting rooms: fake camera and microphone, no permission prompt, and ICE over loopback
+# (Chromium ignores loopback candidates otherwise, and both peers run on this machine).
+MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+
+
+@contextmanager
+def _chromium(monkeypatch, extra_args=()):
     if not os.path.exists(CHROMIUM):
         message = f"Chromium is missing at {CHROMIUM}; install it with `apt-get install -y chromium`."
         if os.environ.get("CI", "").lower() == "true":
@@ -38,7 +48,7 @@ def browser(monkeypatch):
     # drop the test database at the end of the run.
     connections.close_all()
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
         try:
             yield chromium
         finally:
@@ -46,35 +56,17 @@ def browser(monkeypatch):
             connections.close_all()
 
 
-# For meeting rooms: fake camera and microphone, no permission prompt, and ICE over loopback
-# (Chromium ignores loopback candidates otherwise, and both peers run on this machine).
-MEDIA_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
+@pytest.fixture
+def browser(monkeypatch):
+    with _chromium(monkeypatch) as chromium:
+        yield chromium
 
 
 @pytest.fixture
 def media_browser(monkeypatch):
     """A Chromium whose pages have fake camera and microphone devices (see MEDIA_ARGS)."""
-    if not os.path.exists(CHROMIUM):
-        message = f"Chromium is missing at {CHROMIUM}; install it with `apt-get install -y chromium`."
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true: {message}")
-        pytest.skip(message)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    connections.close_all()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *MEDIA_ARGS])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()
+    with _chromium(monkeypatch, MEDIA_ARGS) as chromium:
+        yield chromium
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ one line per bad cell, saves nothing and exits with status 1.
 import sys
 from functools import partial
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from catalog.imports import KINDS, ImportRejected, catalogue_import
+from catalog.imports import KINDS, catalogue_import
+from catalog.management.file_import import run_file_import
 
 
 class Command(BaseCommand):
@@ -26,15 +27,10 @@ class Command(BaseCommand):
         # The bar goes to the terminal itself: self.stderr ends every write with a newline, which
         # would turn each redraw of the bar into a line of its own.
         progress = partial(tqdm, file=sys.stderr, disable=verbosity == 0, leave=False)
-        try:
-            with open(file, "rb") as handle:
-                summary = catalogue_import(kind=kind, file=handle, imported_by=None, dry_run=dry_run, progress=progress)
-        except OSError as error:
-            raise CommandError(f"Cannot open {file}: {error.strerror}.") from None
-        except ImportRejected as rejected:
-            for error in rejected.errors:
-                self.stderr.write(str(error))
-            if rejected.error_count > len(rejected.errors):
-                self.stderr.write(f"... and {rejected.error_count - len(rejected.errors):,} more.")
-            raise CommandError(rejected.message) from None
-        self.stdout.write(self.style.SUCCESS(str(summary)))
+        run_file_import(
+            self,
+            file,
+            lambda handle: catalogue_import(
+                kind=kind, file=handle, imported_by=None, dry_run=dry_run, progress=progress
+            ),
+        )

@@ -8,7 +8,7 @@ and exits with status 1. See matching/pipeline/imports.py for the columns.
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.imports import ImportRejected
+from catalog.management.file_import import run_file_import
 from matching.pipeline.imports import deal_import
 from tradeon.errors import DomainError
 
@@ -28,16 +28,8 @@ class Command(BaseCommand):
             if imported_by is None:
                 raise CommandError(f"No user is named {user!r}.")
         try:
-            with open(file, "rb") as handle:
-                summary = deal_import(file=handle, imported_by=imported_by, dry_run=dry_run)
-        except OSError as error:
-            raise CommandError(f"Cannot open {file}: {error.strerror}.") from None
-        except ImportRejected as rejected:
-            for error in rejected.errors:
-                self.stderr.write(str(error))
-            if rejected.error_count > len(rejected.errors):
-                self.stderr.write(f"... and {rejected.error_count - len(rejected.errors):,} more.")
-            raise CommandError(rejected.message) from None
+            run_file_import(
+                self, file, lambda handle: deal_import(file=handle, imported_by=imported_by, dry_run=dry_run)
+            )
         except DomainError as error:
             raise CommandError(error.message) from None
-        self.stdout.write(self.style.SUCCESS(str(summary)))

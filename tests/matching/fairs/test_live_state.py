@@ -95,9 +95,7 @@ def test_the_start_with_nobody_in_the_room_makes_it_waiting_for_both(day):
     assert event["id"] == meeting.pk and event["board_state"] == "waiting"
 
 
-def test_one_side_in_the_room_waits_for_the_other_and_the_other_is_told(
-    day, clock, django_capture_on_commit_callbacks
-):
+def test_one_side_in_the_room_waits_for_the_other_and_the_other_is_told(day, clock, django_capture_on_commit_callbacks):
     meeting, sme_user, buyer_user = day
     with django_capture_on_commit_callbacks(execute=True):
         join(meeting, sme_user, "sme", clock, minutes(meeting, 1))
@@ -310,3 +308,19 @@ def test_two_ticks_at_once_publish_each_change_once():
         thread.join(timeout=60)
     assert sum(results) == 1 + len(others)
     assert len(meeting_events(meeting.fair_id)) == 1 + len(others)
+
+
+def test_attendance_recorded_after_the_fact_completes_the_meeting(day):
+    """Both sides' time in the room, stored after the meeting (or missed by a crashed process),
+    still makes it completed with the time they spent together: the state comes from the
+    intervals, not only from changes seen as they happened."""
+    meeting, sme_user, buyer_user = day
+    for user, side, joined, left in ((sme_user, "sme", 1, 26), (buyer_user, "buyer", 3, 20)):
+        MeetingAttendance.objects.create(
+            meeting=meeting, user=user, side=side, joined_at=minutes(meeting, joined), left_at=minutes(meeting, left)
+        )
+    live.live_tick(minutes(meeting, 45))
+    meeting.refresh_from_db()
+    assert meeting.live_state == LiveState.COMPLETED
+    assert meeting.live_started_at == minutes(meeting, 3)
+    assert meeting.attended_seconds == 17 * 60

@@ -29,11 +29,12 @@ class Command(BaseCommand):
         summary = demo_data.seed_demo(reset=reset, log=self.stdout.write)
         pairings = demo_data.demo_matching(log=self.stdout.write)
         demo_data.demo_fairs(log=self.stdout.write)
+        deals = demo_data.demo_pipeline(log=self.stdout.write)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {summary.companies} companies, {summary.products} products, {summary.buyers} buyers and "
-                f"{summary.sourcing_requests} sourcing requests, {len(demo_data.DEMO_FAIRS)} fairs and {pairings} "
-                f"pairings in {time.monotonic() - started:.1f} s."
+                f"{summary.sourcing_requests} sourcing requests, {len(demo_data.DEMO_FAIRS)} fairs, {pairings} "
+                f"pairings and {deals} deals in {time.monotonic() - started:.1f} s."
             )
         )
         affiliations = {
