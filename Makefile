@@ -63,6 +63,7 @@ bench: venv
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/scheduling.py
 	$(BIN)/python manage.py evaluate_matching --write-docs
+	$(BIN)/python bench/realtime.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache

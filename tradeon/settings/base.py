@@ -90,7 +90,14 @@ if REDIS_URL:
     # CHANNEL_LAYER picks channels_redis' layer: "core" (lists per channel, the default) or
     # "pubsub" (Redis PUBLISH; no per-channel capacity). bench/realtime.py compares them.
     CHANNEL_LAYER = env_choice("CHANNEL_LAYER", ("core", "pubsub"), "core")
-    _redis_host = {"address": REDIS_URL, "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10)}
+    # redis-py 8 times every read out after 5 s, and the core layer blocks up to 5 s waiting for a
+    # worker's next message: an idle worker's read timed out and closed its websockets
+    # (channels_redis#422; found by bench/realtime.py). Reads get longer than that wait.
+    _redis_host = {
+        "address": REDIS_URL,
+        "max_connections": env_int("REDIS_MAX_CONNECTIONS", 1000, minimum=10),
+        "socket_timeout": 30,
+    }
     if CHANNEL_LAYER == "pubsub":
         CHANNEL_LAYERS = {
             "default": {
