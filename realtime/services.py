@@ -40,14 +40,20 @@ def stream_get(key: str, *, lock: bool = False) -> Stream:
     return stream
 
 
-def _push(key: str, frame: dict) -> None:
+def group_send(group: str, message: dict) -> None:
+    """Send to a channel-layer group from synchronous code, best effort: what is pushed is
+    stored first (an event, a chat line), so a failed push is logged and read back later."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(streams.group_name(key), {"type": "stream.event", "frame": frame})
-    except Exception:  # a push is best effort: the event is stored and clients resync by number
-        logger.exception("could not push %s#%s", key, frame.get("seq"))
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.exception("could not push %s to group %s", message.get("type"), group)
+
+
+def _push(key: str, frame: dict) -> None:
+    group_send(streams.group_name(key), {"type": "stream.event", "frame": frame})
 
 
 def event_publish(key: str, kind: str, data: dict | None = None, *, dedupe_key: str | None = None) -> Event | None:

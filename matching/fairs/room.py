@@ -6,22 +6,18 @@ so the page, the API and the socket cannot disagree on who gets in. Attendance i
 leaving, the meeting's live state) is matching.fairs.live's."""
 
 import copy
-import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from realtime import services as realtime
 from tradeon.accounts.models import Role
 from tradeon.errors import DomainError, NotAllowed
 
 from ..models import Meeting, MeetingAttendance, MeetingChatMessage, MeetingStatus, RoomSide
 from .booking import company_name
-
-logger = logging.getLogger(__name__)
 
 CHAT_MAX_LENGTH = 2000
 # What a newcomer is shown of the conversation so far (the API pages through all of it).
@@ -233,10 +229,4 @@ def chat_post(*, meeting: Meeting, user, text) -> MeetingChatMessage:
 
 
 def _room_send(meeting_id: int, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(room_group(meeting_id), message)
-    except Exception:  # best effort: the line is stored, and the room's chat list shows it
-        logger.exception("could not push chat to room %s", meeting_id)
+    realtime.group_send(room_group(meeting_id), message)

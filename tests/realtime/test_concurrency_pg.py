@@ -3,14 +3,13 @@ connection) publishing on one stream at once get unique numbers without gaps, an
 raised by many at once with the same dedupe key is stored once. SQLite serialises every writer,
 so it proves nothing here; CI (CI=true) runs these on PostgreSQL."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from realtime import services
 from realtime.models import Event, Stream
 from tests import factories
+from tests.concurrency import in_threads
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -23,29 +22,6 @@ THREADS = 12
 EACH = 10
 
 
-def in_threads(work, count: int = THREADS) -> list:
-    """Run work(i) in `count` threads released together, each on its own connection."""
-    results: list = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - a crash is a result the test must see
-            results[i] = ("crash", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a publishing thread hung"
-    return results
-
-
 def test_concurrent_publishers_get_unique_numbers_without_gaps():
     fair = factories.FairFactory()
     key = f"fair.{fair.pk}"  # the stream does not exist yet: creating it races too
@@ -53,7 +29,7 @@ def test_concurrent_publishers_get_unique_numbers_without_gaps():
     def publish(i: int) -> list[int]:
         return [services.event_publish(key, "meeting", {"thread": i, "n": n}).seq for n in range(EACH)]
 
-    results = in_threads(publish)
+    results = in_threads(publish, THREADS)
     assert not [r for r in results if isinstance(r, tuple)], results
     numbers = sorted(seq for seqs in results for seq in seqs)
     assert numbers == list(range(1, THREADS * EACH + 1))
@@ -71,6 +47,6 @@ def test_one_event_raised_by_many_at_once_is_stored_once():
     def raise_it(i: int) -> int:
         return services.notify_users([user], "meeting.starting", "Starts in 5 minutes", dedupe_key="starting:1:0")
 
-    results = in_threads(raise_it)
+    results = in_threads(raise_it, THREADS)
     assert sorted(results) == [0] * (THREADS - 1) + [1], results
     assert list(Event.objects.filter(stream__key=f"user.{user.pk}").values_list("seq", flat=True)) == [1]

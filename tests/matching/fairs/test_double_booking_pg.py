@@ -11,18 +11,18 @@ DST: a New York buyer's business hours are checked with the offset in force on t
 date, across the March and November changes.
 """
 
-import threading
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.test import APIClient
 
 from matching import scheduler
 from matching.fairs import booking, scheduling
 from matching.models import Meeting, MeetingRequest, VideoRoom
 from tests import factories
+from tests.concurrency import in_threads
 from tradeon.errors import DomainError
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -37,30 +37,6 @@ on_postgresql = pytest.mark.skipif(
 def at(fair, day: int, hhmm: str) -> datetime:
     hours, minutes = map(int, hhmm.split(":"))
     return datetime.combine(fair.starts_on + timedelta(days=day), time(hours, minutes), SEOUL).astimezone(UTC)
-
-
-def in_threads(attempt, count: int = ATTEMPTS) -> list:
-    """Run attempt(i) in `count` threads released together; each thread uses its own database
-    connection and closes it at the end. Returns the results in order."""
-    results: list = [None] * count
-    barrier = threading.Barrier(count)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            results[i] = attempt(i)
-        except Exception as exc:  # noqa: BLE001 - a crash is a result the test must see
-            results[i] = ("crash", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
-    return results
 
 
 def contenders(kind: str, staff):
@@ -135,7 +111,7 @@ def test_fifty_concurrent_api_bookings_of_one_party_or_resource_one_wins(kind):
         response = client.post("/api/v1/meetings/", body, format="json")
         return response.status_code, response.json()
 
-    results = in_threads(attempt)
+    results = in_threads(attempt, ATTEMPTS, timeout=300)
     crashes = [r for r in results if r[0] == "crash"]
     assert crashes == []
     codes = [status for status, _ in results]
@@ -163,7 +139,7 @@ def test_without_the_services_check_the_databases_refusal_is_still_a_clear_409(k
             return error.status_code, error.message, error.field
         return 201, "", None
 
-    results = in_threads(attempt)
+    results = in_threads(attempt, ATTEMPTS, timeout=300)
     assert [r for r in results if r[0] == "crash"] == []
     assert [r[0] for r in results].count(201) == 1
     refused = [r for r in results if r[0] == 409]
@@ -199,7 +175,7 @@ def test_the_database_refuses_overlapping_inserts_that_bypass_the_services(kind)
             return "refused", booking._constraint_name(exc)
         return "created", None
 
-    results = in_threads(attempt)
+    results = in_threads(attempt, ATTEMPTS, timeout=300)
     assert results.count(("created", None)) == 1
     assert results.count(("refused", f"meeting_no_double_booking_{kind}")) == ATTEMPTS - 1
     assert Meeting.objects.filter(fair=fair).count() == 1

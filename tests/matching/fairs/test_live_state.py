@@ -3,11 +3,10 @@ leaving (completed, with the time spent together), a party N minutes late (a no-
 nobody after the end (no-show), and the tick that moves states with the clock, which publishes
 each change once however often (or however concurrently) it runs."""
 
-import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from matching.fairs import live
@@ -16,6 +15,7 @@ from realtime.models import Event, Presence
 from realtime.services import stream_get
 from realtime.streams import fair_stream, user_stream
 from tests import factories
+from tests.concurrency import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -291,21 +291,7 @@ def test_two_ticks_at_once_publish_each_change_once():
         for room in meeting.fair.rooms.exclude(pk=meeting.room_id)
     ]
     now = minutes(meeting, 6)
-    barrier = threading.Barrier(4)
-    results = []
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            results.append(live.live_tick(now))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = in_threads(lambda _i: live.live_tick(now), 4)
     assert sum(results) == 1 + len(others)
     assert len(meeting_events(meeting.fair_id)) == 1 + len(others)
 

@@ -5,16 +5,16 @@ version is told who changed the deal, and the first writer's change stands (on P
 with writers in threads)."""
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from matching.models import Deal, DealChange
 from matching.pipeline import deals
 from matching.pipeline.history import DealConflict
 from tests import factories
+from tests.concurrency import in_threads
 from tests.matching.pipeline.conftest import past_meeting
 from tradeon.errors import DomainError, InvalidTransition, NotAllowed
 
@@ -273,31 +273,20 @@ WRITERS = 8
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_with_one_version_exactly_one_wins(pair, make_deal):
     deal = make_deal()
-    barrier = threading.Barrier(WRITERS)
-    results: list = [None] * WRITERS
 
-    def write(index: int) -> None:
+    def write(index: int):
         try:
-            barrier.wait(timeout=30)
             updated = deals.deal_update(
                 Deal.objects.get(pk=deal.pk),
                 by=pair.staff,
                 expected_version=1,
                 expected_value=Decimal(1000 + index),
             )
-            results[index] = ("ok", updated.expected_value)
+            return ("ok", updated.expected_value)
         except DealConflict as conflict:
-            results[index] = ("conflict", conflict.current_version)
-        except Exception as error:  # noqa: BLE001 - any other outcome is a failure to see
-            results[index] = ("crash", repr(error))
-        finally:
-            connections.close_all()
+            return ("conflict", conflict.current_version)
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = in_threads(write, WRITERS)
     winners = [r for r in results if r[0] == "ok"]
     assert len(winners) == 1, results
     assert all(r == ("conflict", 2) for r in results if r[0] != "ok"), results
