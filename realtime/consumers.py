@@ -11,7 +11,9 @@ Server frames:
   {"type": "hello", "user": id, "streams": {"user.<id>": N}, "read_seq": R, "heartbeat": 25} on connect
   (N: the newest number on the own stream; R: notifications up to R are read);
   {"type": "event", "stream", "seq", "kind", "data", "at"} for each event (numbers without gaps);
-  {"type": "read", "stream": "user.<id>", "read_seq": R, "unread": U} when another tab marked read."""
+  {"type": "read", "stream": "user.<id>", "read_seq": R, "unread": U} when another tab marked read;
+  {"type": "lagged", "stream", "seq": N} when this socket fell so far behind that frames up to
+  number N were dropped (realtime.fanout.Outbox): fetch them from the API."""
 
 import json
 import logging
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from tradeon.errors import DomainError
 
-from . import selectors, services, streams
+from . import fanout, selectors, services, streams
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,10 @@ class EventsConsumer(JsonFramesConsumer):
             await self.close(code=4401)
             return
         await self.accept()
+        # Events reach this socket through its process's hub (realtime.fanout), not through
+        # channel-layer groups of its own.
+        self.hub = fanout.hub_for(self.channel_layer)
+        self.outbox = fanout.Outbox(self._send_text)
         own = streams.user_stream(self.user.pk)
         await self._follow(own)
         counts = await database_sync_to_async(selectors.notification_counts)(user=self.user)
@@ -90,10 +96,16 @@ class EventsConsumer(JsonFramesConsumer):
                 "heartbeat": HEARTBEAT_SECONDS,
             }
         )
+        self.outbox.resume()
 
     async def disconnect(self, code):
         for key in list(getattr(self, "subscriptions", ())):
             await self._unfollow(key)
+        if hasattr(self, "outbox"):
+            await self.outbox.close()
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
 
     async def receive_json(self, content, **kwargs):
         kind = content["type"]
@@ -112,8 +124,12 @@ class EventsConsumer(JsonFramesConsumer):
                 raise FrameError(
                     "too_many", _("Follow at most %(count)d streams at once.") % {"count": MAX_SUBSCRIPTIONS}
                 )
-            seq = await self._follow(key)
-            await self.send_json({"type": "subscribed", "stream": key, "seq": seq})
+            self.outbox.pause()
+            try:
+                seq = await self._follow(key)
+                await self.send_json({"type": "subscribed", "stream": key, "seq": seq})
+            finally:
+                self.outbox.resume()
         elif kind == "unsubscribe":
             key = content.get("stream")
             if key not in self.subscriptions or key == streams.user_stream(self.user.pk):
@@ -127,26 +143,14 @@ class EventsConsumer(JsonFramesConsumer):
         """Join the stream's group, then read its number: an event raised in between arrives
         both ways, and the client drops numbers it already has."""
         if key not in self.subscriptions:
-            await self.channel_layer.group_add(streams.group_name(key), self.channel_name)
+            await self.hub.follow(key, self.outbox)
             self.subscriptions.add(key)
             if key.startswith("fair."):
                 await database_sync_to_async(services.presence_enter)(key, self.user, self.channel_name)
         return await database_sync_to_async(lambda: services.stream_get(key).last_seq)()
 
     async def _unfollow(self, key: str) -> None:
-        await self.channel_layer.group_discard(streams.group_name(key), self.channel_name)
+        await self.hub.unfollow(key, self.outbox)
         self.subscriptions.discard(key)
         if key.startswith("fair."):
             await database_sync_to_async(services.presence_leave)(key, self.user, self.channel_name)
-
-    async def dispatch(self, message):
-        # Channels closes stale database connections before every handler: a hop to the worker's
-        # one database thread. Forwarding an event needs no database, and that hop, per client
-        # per event, was half the cost of a delivery (docs/benchmarks.md, Realtime).
-        if message["type"] == "stream.event":
-            await self.stream_event(message)
-        else:
-            await super().dispatch(message)
-
-    async def stream_event(self, message):
-        await self.send_json(message["frame"])

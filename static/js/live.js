@@ -169,6 +169,7 @@
       pongTimer = null;
     } else if (frame.type === "subscribed") subscribed(frame);
     else if (frame.type === "event") event(frame);
+    else if (frame.type === "lagged") lagged(frame);
     if (frame.type !== "event") emit(frame.type, frame);
   }
 
@@ -206,6 +207,16 @@
     var stream = streams[frame.stream];
     if (!stream || typeof frame.seq !== "number") return;
     stream.subs.slice().forEach(function (sub) { deliver(sub, frame); });
+  }
+
+  // This socket fell behind and the server dropped pushes up to `seq`: fetch them.
+  function lagged(frame) {
+    var stream = streams[frame.stream];
+    if (!stream) return;
+    stream.subs.slice().forEach(function (sub) {
+      if (!sub.ready || sub.lastSeq === null) return; // its "subscribed" frame will compare
+      if (typeof frame.seq !== "number" || frame.seq > sub.lastSeq) resync(sub, true);
+    });
   }
 
   // --- one subscription's numbers -----------------------------------------------------------

@@ -175,6 +175,44 @@ async def test_participants_and_staff_follow_the_fair_and_get_its_events():
         await communicator.disconnect()
 
 
+async def test_a_server_process_follows_a_stream_once_whatever_its_number_of_sockets(monkeypatch):
+    """The layer carries an event to the process once (realtime.fanout), not once per socket."""
+    from channels.layers import get_channel_layer
+
+    from realtime import fanout, streams
+
+    crowd = await db(make_crowd)()
+    layer = get_channel_layer()
+    group = streams.group_name(crowd.fair_key)
+    joins = []
+    group_add, group_discard = layer.group_add, layer.group_discard
+
+    async def add(name, channel):
+        joins.append(("add", name))
+        await group_add(name, channel)
+
+    async def discard(name, channel):
+        joins.append(("discard", name))
+        await group_discard(name, channel)
+
+    monkeypatch.setattr(layer, "group_add", add)
+    monkeypatch.setattr(layer, "group_discard", discard)
+    communicators = []
+    for user in (crowd.sme, crowd.buyer, crowd.staff):
+        communicator, _ = await _connected(user)
+        assert (await _subscribe(communicator, crowd.fair_key))["type"] == "subscribed"
+        communicators.append(communicator)
+    assert joins.count(("add", group)) == 1
+    assert len(fanout.hub_for(layer).followers[crowd.fair_key]) == 3
+    event = await db(services.event_publish)(crowd.fair_key, "announcement", {"text": "Fair opens"})
+    for communicator in communicators:
+        frames = await _until(communicator, lambda f: f.get("kind") == "announcement")
+        assert frames[-1]["seq"] == event.seq
+        await communicator.disconnect()
+    assert joins.count(("discard", group)) == 1
+    assert crowd.fair_key not in fanout.hub_for(layer).followers
+
+
 async def test_outsiders_are_refused_the_fairs_stream_and_hear_nothing_from_it():
     crowd = await db(make_crowd)()
     for user in (crowd.other_sme, crowd.outside_buyer, crowd.declined_sme):

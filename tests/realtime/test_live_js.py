@@ -170,3 +170,34 @@ def test_the_live_client_keeps_the_bell_the_list_and_the_fairs_stream_in_step(
     deadline = time.monotonic() + 15
     while in_thread(lambda: Presence.objects.filter(user=user).exists()) and time.monotonic() < deadline:
         time.sleep(0.1)
+
+
+def test_a_tab_that_fell_behind_fetches_what_the_server_dropped(browser, asgi_server, monkeypatch):  # noqa: F811
+    """The server drops pushes for a socket whose client stopped reading and says so with a
+    "lagged" frame (realtime.fanout.Outbox); the client fetches them by number. An outbox of no
+    frames at all drops every push, so everything here arrives through that path."""
+    from realtime import fanout
+
+    monkeypatch.setattr(fanout, "OUTBOX_FRAMES", 0)
+    user = factories.SMEUserFactory()
+    login = Client()
+    login.force_login(user)
+    context = browser.new_context(base_url=asgi_server, locale="en-US")
+    context.set_default_timeout(15_000)
+    context.add_cookies([{"name": "sessionid", "value": login.cookies["sessionid"].value, "url": asgi_server}])
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    page = context.new_page()
+    page.goto("/notifications/")
+    page.wait_for_function("window.TradeOnLive && TradeOnLive.status === 'connected'")
+    page.evaluate(
+        "() => { window.__lagged = []; TradeOnLive.on('lagged', (frame) => window.__lagged.push(frame.seq)); }"
+    )
+
+    notify(user, "Pushed to a tab that fell behind")
+    first = in_thread(lambda: Stream.objects.get(key=f"user.{user.pk}").last_seq)
+    expect(page.locator(".notification-list li.notification")).to_have_count(1)
+    expect(page.locator("[data-bell-count]")).to_have_text("1")
+    notify(user, "And the next one")
+    expect(page.locator(".notification-list li.notification")).to_have_count(2)
+    assert page.evaluate("window.__lagged")[0] == first
+    context.close()
