@@ -48,6 +48,14 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
+            await self._answer(text_data)
+        except OSError as error:
+            # The client left while being answered: ASGI servers raise an OSError from send() on
+            # a closed connection (uvicorn's ClientDisconnected). Nobody is left to tell.
+            logger.debug("websocket closed mid-answer in %s: %r", type(self).__name__, error)
+
+    async def _answer(self, text_data) -> None:
+        try:
             if text_data is None:
                 raise FrameError("bad_frame", _("Send JSON text frames, not binary ones."))
             if len(text_data.encode()) > self.max_frame_bytes:
@@ -65,6 +73,8 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "code": error.code, "message": error.message})
         except DomainError as error:
             await self.send_json({"type": "error", "code": error.code, "message": error.message, "field": error.field})
+        except OSError:
+            raise
         except Exception:
             # One frame that hit a bug (or a database hiccup) must not drop the connection and
             # with it every stream the tab follows; the client sees an error and carries on.

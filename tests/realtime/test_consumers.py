@@ -145,6 +145,27 @@ async def test_every_kind_of_bad_frame_gets_an_error_and_the_connection_keeps_wo
     await communicator.disconnect()
 
 
+async def test_a_client_that_leaves_while_being_answered_is_not_an_error(monkeypatch, caplog):
+    """A ping answered just as the client closes: the server's send raises an OSError (uvicorn's
+    ClientDisconnected); that is the client's leaving, not a failure to log or answer."""
+    user = await db(factories.SMEUserFactory)()
+    communicator, _ = await _connected(user)
+    sent = []
+
+    async def gone(self, content, close=False):
+        sent.append(content)
+        raise ConnectionResetError("client disconnected")
+
+    monkeypatch.setattr(consumers.EventsConsumer, "send_json", gone)
+    await communicator.send_json_to({"type": "ping"})
+    await communicator.receive_nothing(timeout=0.3)
+    assert [frame["type"] for frame in sent] == ["pong"]  # and no error frame after it
+    assert "websocket frame failed" not in caplog.text
+    monkeypatch.undo()
+    await _still_alive(communicator)
+    await communicator.disconnect()
+
+
 async def test_a_frame_that_fails_inside_gets_a_server_error_and_the_connection_survives(monkeypatch):
     user = await db(factories.SMEUserFactory)()
     communicator, _ = await _connected(user)
