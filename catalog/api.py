@@ -1,6 +1,9 @@
 """REST API of the catalogue: sectors, HS codes, certifications, companies, products."""
 
 import functools
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -8,6 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import ISO_8601, api_settings
 
 from tradeon.accounts.models import Role
 from tradeon.api.fields import CertificationCodeField, CountryListField, HSSubheadingField
@@ -85,6 +89,7 @@ class CompanySerializer(serializers.ModelSerializer):
 # Formats of the list rows' fields, built once: a row asking `self.fields` for them would build
 # every field of the ModelSerializer on each request.
 _PRICE_FORMAT = serializers.DecimalField(max_digits=14, decimal_places=2)
+_CENT = Decimal("0.01")
 _COUNTRY_FORMAT = CountryListField().child
 _LANGUAGES_FORMAT = serializers.ListField(child=serializers.CharField(max_length=8))
 
@@ -110,6 +115,34 @@ class _ListRowFormats:
         # rather than twice per row.
         return serializers.DateTimeField(default_timezone=timezone.get_current_timezone())
 
+    @functools.cached_property
+    def time_text(self) -> Callable[[datetime], str]:
+        """DRF's DateTimeField.to_representation for the model's (aware) times. With DRF's
+        default ISO 8601 output, the same steps without its per-value look-ups (~0.2 ms a page)."""
+        field = self.time_format
+        if getattr(field, "format", api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+            return field.to_representation
+        zone = field.timezone
+
+        def text(value: datetime) -> str:
+            if value.tzinfo is None:
+                return field.to_representation(value)
+            value = value.astimezone(zone).isoformat()
+            return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+        return text
+
+    @functools.cached_property
+    def price_text(self) -> Callable[[Decimal | None], str | None]:
+        """DRF's DecimalField(max_digits=14, decimal_places=2) for a price, None kept. Prices are
+        stored with exactly that precision, so rounding to cents as DRF does never changes the
+        digits; with DRF's default string output, the same string without DRF's copy of the
+        decimal context for each value."""
+        field = _PRICE_FORMAT
+        if not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING) or field.localize:
+            return lambda value: None if value is None else field.to_representation(value)
+        return lambda value: None if value is None else f"{value.quantize(_CENT):f}"
+
 
 class CompanyListSerializer(_ListRowFormats, CompanySerializer):
     """A row of the company list, from a dict of selectors.company_rows; see ProductListSerializer."""
@@ -120,7 +153,7 @@ class CompanyListSerializer(_ListRowFormats, CompanySerializer):
         return _codes(obj["certification_codes"])
 
     def to_representation(self, row: dict) -> dict:
-        time = self.time_format
+        time = self.time_text
         return {
             "id": row["id"],
             "name_ko": row["name_ko"],
@@ -139,8 +172,8 @@ class CompanyListSerializer(_ListRowFormats, CompanySerializer):
             "website": row["website"],
             "seoul_award": row["seoul_award"],
             "status": row["status"],
-            "created_at": time.to_representation(row["created_at"]),
-            "updated_at": time.to_representation(row["updated_at"]),
+            "created_at": time(row["created_at"]),
+            "updated_at": time(row["updated_at"]),
         }
 
 
@@ -206,7 +239,7 @@ class ProductListSerializer(_ListRowFormats, ProductSerializer):
         return _codes(obj["certification_codes"])
 
     def to_representation(self, row: dict) -> dict:
-        price, time = _PRICE_FORMAT, self.time_format
+        price, time = self.price_text, self.time_text
         return {
             "id": row["id"],
             "company": row["company_id"],
@@ -222,14 +255,14 @@ class ProductListSerializer(_ListRowFormats, ProductSerializer):
             "keywords": row["keywords"],
             "moq": row["moq"],
             "moq_unit": row["moq_unit"],
-            "price_min": None if row["price_min"] is None else price.to_representation(row["price_min"]),
-            "price_max": None if row["price_max"] is None else price.to_representation(row["price_max"]),
+            "price_min": price(row["price_min"]),
+            "price_max": price(row["price_max"]),
             "currency": row["currency"],
             "lead_time_days": row["lead_time_days"],
             "certifications": _codes(row["certification_codes"]),
             "status": row["status"],
-            "created_at": time.to_representation(row["created_at"]),
-            "updated_at": time.to_representation(row["updated_at"]),
+            "created_at": time(row["created_at"]),
+            "updated_at": time(row["updated_at"]),
         }
 
 
@@ -346,6 +379,9 @@ class _SearchParams(serializers.Serializer):
     company = serializers.IntegerField(required=False, min_value=1)
 
 
+_SEARCH_PARAM_NAMES = tuple(_SearchParams._declared_fields)
+
+
 @extend_schema_view(list=extend_schema(parameters=PRODUCT_SEARCH_PARAMETERS))
 class ProductViewSet(viewsets.ModelViewSet):
     """The catalogue. Everyone signed in searches published products; SMEs manage their own."""
@@ -361,9 +397,13 @@ class ProductViewSet(viewsets.ModelViewSet):
         queryset = selectors.product_list(user=self.request.user)
         if self.action != "list":
             return queryset
-        params = _SearchParams(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = {}
+        if any(name in self.request.query_params for name in _SEARCH_PARAM_NAMES):
+            # The plain list (browsing by page, the commonest request) has nothing to validate:
+            # building and running the serializer was ~0.3 ms.
+            params = _SearchParams(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            data = params.validated_data
         return selectors.product_search(
             queryset,
             text=data.get("q", ""),

@@ -1,5 +1,7 @@
 """Reads of the catalogue: who may see which companies and products, and catalogue search."""
 
+import functools
+
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -36,7 +38,11 @@ class GroupConcat(Aggregate):
         return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
 
 
+@functools.cache
 def _certification_codes(through_model, owner_field: str) -> Subquery:
+    # Built once per model: annotating resolves a copy of the expression for each queryset, so
+    # one instance serves every request (building it, a queryset with a join, a group and a
+    # slice, was ~0.3 ms of each list request).
     return Subquery(
         through_model.objects.filter(**{owner_field: OuterRef("pk")})
         .order_by()

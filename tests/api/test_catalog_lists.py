@@ -130,3 +130,22 @@ def test_companies_are_listed_by_name_across_pages_without_drafts(buyer_client):
     first = _results(buyer_client.get("/api/v1/companies/"))
     second = _results(buyer_client.get("/api/v1/companies/", {"page": 2}))
     assert [r["name_en"] for r in first + second] == names
+
+
+def test_company_filters_apply_and_a_plain_page_skips_them(staff_client):
+    """tradeon.api.filters.FilterBackend: the filters derived from `filterset_fields` still filter
+    (and refuse a bad value), while a request without them lists every company as before."""
+    awarded = CompanyFactory(name_en="Awarded", seoul_award=True)
+    CompanyFactory(name_en="Plain", seoul_award=False)
+    CompanyFactory(name_en="Draft", status=PublicationStatus.DRAFT)
+    assert {r["name_en"] for r in _results(staff_client.get("/api/v1/companies/"))} == {"Awarded", "Plain", "Draft"}
+    assert {r["name_en"] for r in _results(staff_client.get("/api/v1/companies/", {"page": 1}))} == {
+        "Awarded",
+        "Plain",
+        "Draft",
+    }
+    awarded_only = _results(staff_client.get("/api/v1/companies/", {"seoul_award": "true"}))
+    assert [r["id"] for r in awarded_only] == [awarded.pk]
+    drafts = _results(staff_client.get("/api/v1/companies/", {"status": "draft", "page": 1}))
+    assert [r["name_en"] for r in drafts] == ["Draft"]
+    assert staff_client.get("/api/v1/companies/", {"status": "nonsense"}).status_code == 400

@@ -97,3 +97,24 @@ def test_embedded_defaults_need_no_services(settings):
         assert base.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
         assert base.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["max_connections"] >= 1000
         assert base.CELERY_BROKER_URL.startswith("redis://")
+
+
+_DATABASE_OPTIONS = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))"
+
+
+def test_postgresql_prepares_statements_unless_switched_off():
+    url = "postgres://tradeon@127.0.0.1:5432/tradeon?options=-c%20statement_timeout%3D5000"
+    on = _manage(["shell", "-c", _DATABASE_OPTIONS], DJANGO_SETTINGS_MODULE="tradeon.settings.local", DATABASE_URL=url)
+    assert on.returncode == 0, on.stderr
+    assert "'server_side_binding': True" in on.stdout
+    assert "'prepare_threshold': 5" in on.stdout
+    # Statements with parameters keep their custom plans; options from the URL are kept.
+    assert "-c statement_timeout=5000 -c plan_cache_mode=force_custom_plan" in on.stdout
+    off = _manage(
+        ["shell", "-c", _DATABASE_OPTIONS],
+        DJANGO_SETTINGS_MODULE="tradeon.settings.local",
+        DATABASE_URL=url,
+        DB_PREPARED_STATEMENTS="false",
+    )
+    assert off.returncode == 0, off.stderr
+    assert "server_side_binding" not in off.stdout
