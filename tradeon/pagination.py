@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -17,11 +18,41 @@ COUNT_CACHE_FROM = 1000
 COUNT_CACHE_SECONDS = 60
 
 
+# Lists whose size the database itself keeps exact (a counter row kept by triggers): counting
+# them is reading one row. Apps register them (catalog.apps); a list matches when its count key,
+# the SQL that selects its keys, is the registered list's, so any filter falls back to counting.
+_kept_counts: list[tuple[Callable[[], QuerySet], str, str]] = []
+_kept_count_sql: dict[str, dict[str, str]] = {}  # database alias -> {count key: SQL}
+
+
+def count_kept_by_database(rows: Callable[[], QuerySet], *, sql: str, vendor: str) -> None:
+    """Register a list (`rows()` builds its queryset) whose count `sql` reads on databases of
+    `vendor`, where a migration keeps it."""
+    _kept_counts.append((rows, sql, vendor))
+    _kept_count_sql.clear()
+
+
+def _kept_count(queryset: QuerySet, key: str) -> int | None:
+    known = _kept_count_sql.get(queryset.db)
+    if known is None:
+        vendor = connections[queryset.db].vendor
+        known = _kept_count_sql[queryset.db] = {
+            _count_key(rows().using(queryset.db)): sql for rows, sql, kept_on in _kept_counts if kept_on == vendor
+        }
+    sql = known.get(key)
+    if sql is None:
+        return None
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+
+
 class LongListPaginator(Paginator):
     """A Django Paginator for ordered querysets that may hold 10^5 rows.
 
     - `count` is exact below COUNT_CACHE_FROM; above, it may lag writes by up to
-      COUNT_CACHE_SECONDS (a new product shows on its page at once; the total catches up).
+      COUNT_CACHE_SECONDS (a new product shows on its page at once; the total catches up). A
+      list whose count the database keeps (`count_kept_by_database`) reads it, exact, instead.
     - A page first selects its rows' primary keys (LIMIT/OFFSET over the key alone, which an
       index-only scan can serve) and then builds just those rows, in the same query. With a plain
       OFFSET, PostgreSQL builds every row it skips, joins and per-row subqueries included: 300+ ms
@@ -40,7 +71,9 @@ class LongListPaginator(Paginator):
         if not isinstance(self.object_list, QuerySet):
             return super().count
         key = _count_key(self.object_list)
-        count = cache.get(key)
+        count = _kept_count(self.object_list, key)
+        if count is None:
+            count = cache.get(key)
         if count is None:
             count = self.object_list.count()
             if count >= COUNT_CACHE_FROM:
