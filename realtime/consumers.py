@@ -5,7 +5,8 @@ carries its stream's sequence number; the client fetches a gap from /api/v1/even
 Client frames (JSON objects, at most MAX_FRAME_BYTES):
   {"type": "subscribe", "stream": "fair.12"}    -> {"type": "subscribed", "stream": ..., "seq": N}
   {"type": "unsubscribe", "stream": "fair.12"}  -> {"type": "unsubscribed", "stream": ...}
-  {"type": "ping"}                              -> {"type": "pong", "time": ...} (heartbeat)
+  {"type": "ping"}                              -> {"type": "pong", "time": ..., "streams": {key: N}}
+                                                   (heartbeat; N: each followed stream's newest number)
 Anything else gets {"type": "error", "code": ..., "message": ...} and the connection stays open.
 Server frames:
   {"type": "hello", "user": id, "streams": {"user.<id>": N}, "read_seq": R, "heartbeat": 25} on connect
@@ -126,7 +127,10 @@ class EventsConsumer(JsonFramesConsumer):
                 # A sweep took this connection for gone (a throttled background tab): it is back.
                 for key in fairs:
                     await database_sync_to_async(services.presence_enter)(key, self.user, self.channel_name)
-            await self.send_json({"type": "pong", "time": timezone.now().isoformat()})
+            # The streams' newest numbers: a push lost on the way (the layer's send is best
+            # effort) shows as a gap at the next heartbeat even when no event follows it.
+            seqs = await database_sync_to_async(selectors.stream_last_seqs)(self.subscriptions)
+            await self.send_json({"type": "pong", "time": timezone.now().isoformat(), "streams": seqs})
         elif kind == "subscribe":
             key = content.get("stream")
             await database_sync_to_async(streams.require_readable)(self.user, key)

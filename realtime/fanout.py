@@ -26,6 +26,7 @@ OUTBOX_FRAMES = 1000
 # the hub joins its groups again well before that.
 GROUP_REFRESH_SECONDS = 3600
 RETRY_SECONDS = 1.0
+READER_STOP_SECONDS = 5.0
 
 
 class Outbox:
@@ -118,8 +119,11 @@ class StreamHub:
                 # test's event loop) holds no task.
                 reader, self._reader, self.channel = self._reader, None, None
                 reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+                # Bounded: this runs under the hub's lock, and a layer whose receive ignored the
+                # cancellation would otherwise stop every follow and unfollow in the process.
+                done, _ = await asyncio.wait({reader}, timeout=READER_STOP_SECONDS)
+                if not done:
+                    logger.warning("stream hub reader did not stop within %s s", READER_STOP_SECONDS)
 
     def deliver(self, message: dict) -> None:
         frame = message.get("frame")

@@ -26,3 +26,10 @@ def notification_counts(*, user) -> dict:
     key = streams.user_stream(user.pk)
     last_seq, read_seq = Stream.objects.filter(key=key).values_list("last_seq", "read_seq").first() or (0, 0)
     return {"stream": key, "last_seq": last_seq, "read_seq": read_seq, "unread": max(last_seq - read_seq, 0)}
+
+
+def stream_last_seqs(keys) -> dict[str, int]:
+    """{key: the newest number} of the streams `keys`, 0 for a stream without events yet."""
+    keys = list(keys)
+    found = dict(Stream.objects.filter(key__in=keys).values_list("key", "last_seq"))
+    return {key: found.get(key, 0) for key in keys}

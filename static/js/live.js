@@ -26,7 +26,8 @@
        "fetch-error": fn({stream, status}) when catching up was refused (403: not allowed).
      TradeOnLive.status, TradeOnLive.connect(), TradeOnLive.lastSeq(key)
 
-   Heartbeat: {"type": "ping"} every `heartbeat` seconds (from "hello"); no pong within 10 s
+   Heartbeat: {"type": "ping"} every `heartbeat` seconds (from "hello"); the pong carries the
+   followed streams' newest numbers, so a lost push is fetched within a heartbeat; no pong within 10 s
    means the connection is dead: it is dropped and made again, after 1, 2, 4, ... 30 s. */
 (function () {
   "use strict";
@@ -167,6 +168,7 @@
     else if (frame.type === "pong") {
       clearTimeout(pongTimer);
       pongTimer = null;
+      behind(frame.streams || {});
     } else if (frame.type === "subscribed") subscribed(frame);
     else if (frame.type === "event") event(frame);
     else if (frame.type === "lagged") lagged(frame);
@@ -207,6 +209,18 @@
     var stream = streams[frame.stream];
     if (!stream || typeof frame.seq !== "number") return;
     stream.subs.slice().forEach(function (sub) { deliver(sub, frame); });
+  }
+
+  // The heartbeat's answer carries each stream's newest number: a push that never arrived, with
+  // no event after it to show the gap, is fetched now.
+  function behind(newest) {
+    Object.keys(newest).forEach(function (key) {
+      var stream = streams[key];
+      if (!stream) return;
+      stream.subs.slice().forEach(function (sub) {
+        if (sub.ready && sub.lastSeq !== null && !sub.syncing && newest[key] > sub.lastSeq) resync(sub, true);
+      });
+    });
   }
 
   // This socket fell behind and the server dropped pushes up to `seq`: fetch them.

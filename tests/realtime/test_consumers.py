@@ -234,6 +234,20 @@ async def test_a_server_process_follows_a_stream_once_whatever_its_number_of_soc
     assert crowd.fair_key not in fanout.hub_for(layer).followers
 
 
+async def test_the_heartbeat_answer_carries_the_newest_number_of_each_followed_stream(monkeypatch):
+    """A push lost on the way, with no event after it, shows at the next heartbeat."""
+    crowd = await db(make_crowd)()
+    communicator, hello = await _connected(crowd.sme)
+    own = f"user.{crowd.sme.pk}"
+    await _subscribe(communicator, crowd.fair_key)
+    monkeypatch.setattr(services, "_push", lambda key, frame: None)  # pushes are lost
+    announced = await db(services.event_publish)(crowd.fair_key, "announcement", {"text": "Lost push"})
+    await communicator.send_json_to({"type": "ping"})
+    pong = (await _until(communicator, lambda f: f["type"] == "pong"))[-1]
+    assert pong["streams"] == {own: hello["streams"][own], crowd.fair_key: announced.seq}
+    await communicator.disconnect()
+
+
 async def test_outsiders_are_refused_the_fairs_stream_and_hear_nothing_from_it():
     crowd = await db(make_crowd)()
     for user in (crowd.other_sme, crowd.outside_buyer, crowd.declined_sme):

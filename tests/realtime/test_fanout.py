@@ -2,13 +2,15 @@
 hands the encoded frame to every local socket that follows the stream; a socket whose client
 stopped reading loses the newest frames, is told so (`lagged`) and holds up nobody else; the
 process stops following a stream with its last socket and keeps its groups joined while it
-follows them."""
+follows them. The hub is tested here on Channels' in-memory layer; with the Redis layers (under
+CI=true) it is exercised through the consumers (test_consumers, test_live_js, the browser tests)
+and measured by bench/realtime.py."""
 
 import asyncio
 import json
 
 import pytest
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer
 
 from realtime import fanout, streams
 
@@ -42,10 +44,13 @@ class Socket:
 
 
 @pytest.fixture
-def memberships(monkeypatch):
-    """The group joins and leaves the layer sees, whichever layer the settings give (in memory
-    here, Redis under CI=true): {group: set of channels}."""
-    layer = get_channel_layer()
+def layer():
+    return InMemoryChannelLayer()
+
+
+@pytest.fixture
+def memberships(monkeypatch, layer):
+    """The group joins and leaves the layer sees: {group: set of channels}."""
     joined: dict[str, set[str]] = {}
     calls = []
     group_add, group_discard = layer.group_add, layer.group_discard
@@ -79,8 +84,7 @@ async def open_outbox(socket: Socket, **kwargs) -> fanout.Outbox:
     return outbox
 
 
-async def test_one_layer_message_per_process_for_every_local_follower(memberships):
-    layer = get_channel_layer()
+async def test_one_layer_message_per_process_for_every_local_follower(layer, memberships):
     hub = fanout.hub_for(layer)
     assert fanout.hub_for(layer) is hub  # one per layer and loop
     sockets = [Socket() for _ in range(3)]
@@ -107,8 +111,7 @@ async def test_one_layer_message_per_process_for_every_local_follower(membership
         await outbox.close()
 
 
-async def test_only_the_followers_of_a_stream_get_its_frames():
-    layer = get_channel_layer()
+async def test_only_the_followers_of_a_stream_get_its_frames(layer):
     hub = fanout.hub_for(layer)
     fair, other = Socket(), Socket()
     fair_box, other_box = await open_outbox(fair), await open_outbox(other)
@@ -124,8 +127,7 @@ async def test_only_the_followers_of_a_stream_get_its_frames():
     await hub.unfollow("fair.2", other_box)
 
 
-async def test_a_stalled_client_loses_the_newest_frames_is_told_and_holds_up_nobody():
-    layer = get_channel_layer()
+async def test_a_stalled_client_loses_the_newest_frames_is_told_and_holds_up_nobody(layer):
     hub = fanout.hub_for(layer)
     stalled, reading = Socket(), Socket()
     stalled.flowing.clear()
@@ -172,6 +174,34 @@ async def test_a_paused_outbox_keeps_frames_until_resumed_in_order():
     await outbox.close()
 
 
+async def test_a_reader_that_ignores_its_cancellation_does_not_hold_the_hub(layer, monkeypatch, caplog):
+    """unfollow waits for the stopped reader a bounded time: it holds the hub's lock meanwhile."""
+    monkeypatch.setattr(fanout, "READER_STOP_SECONDS", 0.05)
+    hub = fanout.hub_for(layer)
+    release = asyncio.Event()
+
+    async def stubborn(channel):
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue  # a receive that swallows its cancellation (until the test ends)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(layer, "receive", stubborn)
+    outbox = await open_outbox(Socket())
+    await hub.follow("fair.8", outbox)
+    reader = hub._reader
+    await asyncio.sleep(0)
+    async with asyncio.timeout(TIMEOUT):
+        await hub.unfollow("fair.8", outbox)
+    assert "did not stop" in caplog.text and not reader.done()
+    release.set()
+    await asyncio.wait({reader}, timeout=TIMEOUT)
+    assert reader.done()
+    await outbox.close()
+
+
 async def test_an_outbox_whose_socket_failed_stops_quietly():
     async def gone(text):
         raise ConnectionResetError("client went away")
@@ -184,8 +214,7 @@ async def test_an_outbox_whose_socket_failed_stops_quietly():
     await outbox.close()
 
 
-async def test_the_last_socket_to_leave_ends_the_group_and_the_reader(memberships):
-    layer = get_channel_layer()
+async def test_the_last_socket_to_leave_ends_the_group_and_the_reader(layer, memberships):
     hub = fanout.hub_for(layer)
     first, second = await open_outbox(Socket()), await open_outbox(Socket())
     await hub.follow("fair.4", first)
@@ -207,8 +236,7 @@ async def test_the_last_socket_to_leave_ends_the_group_and_the_reader(membership
     await hub.unfollow("fair.4", third)
 
 
-async def test_the_reader_survives_a_layer_failure(monkeypatch, caplog):
-    layer = get_channel_layer()
+async def test_the_reader_survives_a_layer_failure(layer, monkeypatch, caplog):
     hub = fanout.hub_for(layer)
     monkeypatch.setattr(fanout, "RETRY_SECONDS", 0.01)
     receive = layer.receive
@@ -230,8 +258,7 @@ async def test_the_reader_survives_a_layer_failure(monkeypatch, caplog):
     await hub.unfollow("fair.5", outbox)
 
 
-async def test_the_hub_joins_its_groups_again_before_the_layer_forgets_them(monkeypatch, memberships):
-    layer = get_channel_layer()
+async def test_the_hub_joins_its_groups_again_before_the_layer_forgets_them(layer, monkeypatch, memberships):
     hub = fanout.hub_for(layer)
     monkeypatch.setattr(fanout, "GROUP_REFRESH_SECONDS", 0.02)
     outbox = await open_outbox(Socket())

@@ -205,3 +205,26 @@ def test_a_tab_that_fell_behind_fetches_what_the_server_dropped(browser, asgi_se
     expect(page.locator(".notification-list li.notification")).to_have_count(2)
     assert page.evaluate("window.__lagged")[0] == first
     context.close()
+
+
+def test_a_lost_push_with_nothing_after_it_is_fetched_at_the_next_heartbeat(browser, asgi_server, monkeypatch):  # noqa: F811
+    """No later event shows the gap; the heartbeat's answer carries the stream's newest number."""
+    from realtime import consumers
+
+    monkeypatch.setattr(consumers, "HEARTBEAT_SECONDS", 1)
+    user = factories.SMEUserFactory()
+    login = Client()
+    login.force_login(user)
+    context = browser.new_context(base_url=asgi_server, locale="en-US")
+    context.set_default_timeout(15_000)
+    context.add_cookies([{"name": "sessionid", "value": login.cookies["sessionid"].value, "url": asgi_server}])
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    page = context.new_page()
+    page.goto("/notifications/")
+    page.wait_for_function("window.TradeOnLive && TradeOnLive.status === 'connected'")
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "_push", lambda key, frame: None)
+        notify(user, "A push that was lost, and nothing after it")
+    expect(page.locator(".notification-list li.notification")).to_have_count(1)
+    expect(page.locator("[data-bell-count]")).to_have_text("1")
+    context.close()
