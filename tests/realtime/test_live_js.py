@@ -176,6 +176,20 @@ def test_the_live_client_keeps_the_bell_the_list_and_the_fairs_stream_in_step(
         time.sleep(0.1)
 
 
+def notifications_page(browser, server: str, user):  # noqa: F811
+    """A signed-in tab on /notifications/ with its live connection up: (context, page)."""
+    login = Client()
+    login.force_login(user)
+    context = browser.new_context(base_url=server, locale="en-US")
+    context.set_default_timeout(15_000)
+    context.add_cookies([{"name": "sessionid", "value": login.cookies["sessionid"].value, "url": server}])
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    page = context.new_page()
+    page.goto("/notifications/")
+    page.wait_for_function("window.TradeOnLive && TradeOnLive.status === 'connected'")
+    return context, page
+
+
 def test_a_tab_that_fell_behind_fetches_what_the_server_dropped(browser, asgi_server, monkeypatch):  # noqa: F811
     """The server drops pushes for a socket whose client stopped reading and says so with a
     "lagged" frame (realtime.fanout.Outbox); the client fetches them by number. An outbox of no
@@ -184,15 +198,7 @@ def test_a_tab_that_fell_behind_fetches_what_the_server_dropped(browser, asgi_se
 
     monkeypatch.setattr(fanout, "OUTBOX_FRAMES", 0)
     user = factories.SMEUserFactory()
-    login = Client()
-    login.force_login(user)
-    context = browser.new_context(base_url=asgi_server, locale="en-US")
-    context.set_default_timeout(15_000)
-    context.add_cookies([{"name": "sessionid", "value": login.cookies["sessionid"].value, "url": asgi_server}])
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-    page = context.new_page()
-    page.goto("/notifications/")
-    page.wait_for_function("window.TradeOnLive && TradeOnLive.status === 'connected'")
+    context, page = notifications_page(browser, asgi_server, user)
     page.evaluate(
         "() => { window.__lagged = []; TradeOnLive.on('lagged', (frame) => window.__lagged.push(frame.seq)); }"
     )
@@ -213,15 +219,7 @@ def test_a_lost_push_with_nothing_after_it_is_fetched_at_the_next_heartbeat(brow
 
     monkeypatch.setattr(consumers, "HEARTBEAT_SECONDS", 1)
     user = factories.SMEUserFactory()
-    login = Client()
-    login.force_login(user)
-    context = browser.new_context(base_url=asgi_server, locale="en-US")
-    context.set_default_timeout(15_000)
-    context.add_cookies([{"name": "sessionid", "value": login.cookies["sessionid"].value, "url": asgi_server}])
-    context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
-    page = context.new_page()
-    page.goto("/notifications/")
-    page.wait_for_function("window.TradeOnLive && TradeOnLive.status === 'connected'")
+    context, page = notifications_page(browser, asgi_server, user)
     with monkeypatch.context() as patch:
         patch.setattr(services, "_push", lambda key, frame: None)
         notify(user, "A push that was lost, and nothing after it")
