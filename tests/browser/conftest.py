@@ -93,12 +93,17 @@ def asgi_server(transactional_db):
     import time
 
     import uvicorn
+    from channels.layers import channel_layers
     from channels.routing import ProtocolTypeRouter
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
     from django.core.asgi import get_asgi_application
 
     from tradeon.asgi import application
 
+    # A channel layer of its own for this server and its event loop: channels_redis' layer binds
+    # its receive state to the loop that receives on it, and a receive left pending in an earlier
+    # server's loop (a hub reader, realtime.fanout) would refuse this one's ("Two event loops").
+    channel_layers.backends.clear()
     app = ProtocolTypeRouter(
         {
             "http": ASGIStaticFilesHandler(get_asgi_application()),
@@ -124,6 +129,7 @@ def asgi_server(transactional_db):
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        channel_layers.backends.clear()
         from django.db import connections
 
         connections.close_all()
