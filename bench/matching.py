@@ -578,14 +578,9 @@ def machine_info() -> dict:
     import scipy
     import sklearn
 
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or "unknown"
+    from tradeon.benchmarks_doc import cpu_model
+
+    cpu = cpu_model()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -520,14 +520,9 @@ def render(results: list[tuple[str, dict, list[Row]]], info: dict, repeats: int)
 def machine_info() -> dict:
     import scipy
 
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or "unknown"
+    from tradeon.benchmarks_doc import cpu_model
+
+    cpu = cpu_model()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count(),

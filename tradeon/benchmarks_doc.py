@@ -1,6 +1,7 @@
 """docs/benchmarks.md is written by several benchmarks, each owning one `## ` section; this
 replaces one section and leaves the others as they are."""
 
+import platform
 import re
 from pathlib import Path
 
@@ -13,3 +14,15 @@ def benchmarks_section_replace(*, path: Path, heading: str, text: str) -> None:
     else:
         updated = current.rstrip("\n") + "\n\n" + text
     path.write_text(updated.rstrip("\n") + "\n")
+
+
+def cpu_model() -> str:
+    """The machine's CPU, as the benchmarks' reports name it."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or "unknown"
+    for line in lines:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
