@@ -15,7 +15,7 @@ from rest_framework.settings import ISO_8601, api_settings
 
 from tradeon.accounts.models import Role
 from tradeon.api.fields import CertificationCodeField, CountryListField, HSSubheadingField
-from tradeon.api.pagination import LongListPagination
+from tradeon.api.pagination import KeyedListMixin, LongListPagination
 from tradeon.api.permissions import IsAgencyStaff, ReadOnlyOrRole
 
 from . import selectors, services
@@ -308,7 +308,7 @@ class HSCodeViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class CompanyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CompanyViewSet(KeyedListMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """SMEs read published companies and edit their own; staff create and edit all."""
 
     permission_classes = [ReadOnlyOrRole]
@@ -325,6 +325,9 @@ class CompanyViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.
         if sector:
             queryset = queryset.filter(sector__code=sector)
         return queryset
+
+    def list_scope(self):
+        return selectors.list_scope(self.request.user)
 
     def page_rows(self, page):
         """What a list page shows (LongListPagination applies it to the page alone)."""
@@ -383,7 +386,7 @@ _SEARCH_PARAM_NAMES = tuple(_SearchParams._declared_fields)
 
 
 @extend_schema_view(list=extend_schema(parameters=PRODUCT_SEARCH_PARAMETERS))
-class ProductViewSet(viewsets.ModelViewSet):
+class ProductViewSet(KeyedListMixin, viewsets.ModelViewSet):
     """The catalogue. Everyone signed in searches published products; SMEs manage their own."""
 
     permission_classes = [ReadOnlyOrRole]
@@ -415,6 +418,9 @@ class ProductViewSet(viewsets.ModelViewSet):
             company_id=data.get("company"),
             order="newest",
         )
+
+    def list_scope(self):
+        return selectors.list_scope(self.request.user)
 
     def page_rows(self, page):
         """What a list page shows (LongListPagination applies it to the page alone)."""

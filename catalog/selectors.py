@@ -52,6 +52,12 @@ def _certification_codes(through_model, owner_field: str) -> Subquery:
     )
 
 
+def list_scope(user) -> tuple:
+    """All that company_list and product_list read of the user: users with the same scope see the
+    same lists (tradeon.api.pagination.KeyedListMixin remembers a list's SQL per scope)."""
+    return (user.role, user.company_id if user.role == Role.SME else None)
+
+
 def company_list(*, user) -> QuerySet[Company]:
     """Companies the user may see: staff all; an SME its own plus published ones; buyers published."""
     queryset = Company.objects.select_related("sector").annotate(

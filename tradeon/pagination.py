@@ -1,13 +1,18 @@
 """Page-number pagination for long lists (the catalogue at 10^5 products), for the web pages and
-the API alike: a remembered count for large lists, and deep pages that build only their own rows."""
+the API alike: a remembered count for large lists, deep pages that build only their own rows, and
+lists named by a key whose SQL is written once per process."""
 
 import hashlib
-from collections.abc import Callable, Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ValuesIterable
 from django.utils.functional import cached_property
 
 # Counting is exact below this many rows. From here on a count is remembered (per distinct query,
@@ -32,19 +37,129 @@ def count_kept_by_database(rows: Callable[[], QuerySet], *, sql: str, vendor: st
     _kept_count_sql.clear()
 
 
-def _kept_count(queryset: QuerySet, key: str) -> int | None:
-    known = _kept_count_sql.get(queryset.db)
+def _kept_count(db: str, key: str) -> int | None:
+    known = _kept_count_sql.get(db)
     if known is None:
-        vendor = connections[queryset.db].vendor
-        known = _kept_count_sql[queryset.db] = {
-            _count_key(rows().using(queryset.db)): sql for rows, sql, kept_on in _kept_counts if kept_on == vendor
+        vendor = connections[db].vendor
+        known = _kept_count_sql[db] = {
+            _count_key(rows().using(db)): sql for rows, sql, kept_on in _kept_counts if kept_on == vendor
         }
     sql = known.get(key)
     if sql is None:
         return None
-    with connections[queryset.db].cursor() as cursor:
+    with connections[db].cursor() as cursor:
         cursor.execute(sql)
         return cursor.fetchone()[0]
+
+
+class KeyedList:
+    """A list named by a hashable `key`, whose queryset `build()` makes from what the key names
+    and nothing else (the same key, the same SQL; the rows are read afresh every time).
+
+    LongListPaginator remembers, per key, the SQL that counts the list and the SQL of its pages,
+    so a request for a list seen before neither builds nor compiles a queryset: building and
+    compiling the three querysets of a catalogue page was ~2.5 ms of CPU, a third of the page
+    (docs/benchmarks.md). `build()` runs only for a key not seen yet, or to count afresh."""
+
+    def __init__(self, key: Hashable, build: Callable[[], QuerySet]):
+        self.key = key
+        self.build = build
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        return self.build()
+
+
+# Per process, the most recently used PREPARED_LISTS keyed lists: a few hundred bytes of SQL each.
+PREPARED_LISTS = 1000
+_prepared: OrderedDict[Hashable, "_PreparedList"] = OrderedDict()
+_prepared_lock = threading.Lock()
+
+# A page's LIMIT and OFFSET are written into the SQL as numbers (Django's compiler does so), so the
+# remembered SQL is compiled with these two and has them replaced by each page's own.
+_MARK_LIMIT, _MARK_OFFSET = 987_654_301, 123_456_701
+
+
+@dataclass(frozen=True)
+class _PageStatement:
+    """The SQL of a keyed list's pages, around the place of its LIMIT and OFFSET; the rows are
+    dicts named as `.values()` names them, converted as Django converts them."""
+
+    before: str
+    after: str
+    params: tuple
+    names: tuple[str, ...]
+    converters: tuple
+
+    @classmethod
+    def prepare(cls, page: QuerySet) -> "_PageStatement | None":
+        """From the queryset of a page sliced at the marks; None if it cannot be reused (rows
+        that are not `.values()` dicts, or a backend that writes LIMIT differently)."""
+        if page._iterable_class is not ValuesIterable:
+            return None
+        connection = connections[page.db]
+        compiler = page.query.get_compiler(page.db)
+        sql, params = compiler.as_sql()
+        mark = connection.ops.limit_offset_sql(_MARK_OFFSET, _MARK_OFFSET + _MARK_LIMIT)
+        if sql.count(mark) != 1:
+            return None
+        before, after = sql.split(mark)
+        query = page.query
+        names = (
+            list(query.selected)
+            if query.selected
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return cls(before, after, tuple(params), tuple(names), tuple(converters.items()))
+
+    def rows(self, db: str, bottom: int, top: int) -> list[dict]:
+        connection = connections[db]
+        sql = self.before + connection.ops.limit_offset_sql(bottom, top) + self.after
+        with connection.cursor() as cursor:
+            cursor.execute(sql, self.params)
+            fetched = cursor.fetchall()
+        names = self.names
+        if not self.converters:
+            return [dict(zip(names, row, strict=True)) for row in fetched]
+        rows = []
+        for values in map(list, fetched):
+            for position, (converters, expression) in self.converters:
+                value = values[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                values[position] = value
+            rows.append(dict(zip(names, values, strict=True)))
+        return rows
+
+
+@dataclass
+class _PreparedList:
+    db: str
+    count_key: str
+    page: _PageStatement | None = None
+    page_prepared: bool = False
+
+
+def _prepared_list(key: Hashable, keyed: KeyedList) -> _PreparedList:
+    with _prepared_lock:
+        prepared = _prepared.get(key)
+        if prepared is not None:
+            _prepared.move_to_end(key)
+            return prepared
+    queryset = keyed.queryset
+    prepared = _PreparedList(db=queryset.db, count_key=_count_key(queryset))
+    with _prepared_lock:
+        prepared = _prepared.setdefault(key, prepared)
+        while len(_prepared) > PREPARED_LISTS:
+            _prepared.popitem(last=False)
+    return prepared
+
+
+def forget_prepared_lists() -> None:
+    """Drop every remembered keyed list (tests that change what a key's queryset is)."""
+    with _prepared_lock:
+        _prepared.clear()
 
 
 class LongListPaginator(Paginator):
@@ -60,6 +175,8 @@ class LongListPaginator(Paginator):
     - `rows`, if given, turns the queryset of a page into what the page shows (say `.values()` with
       joins to the columns a row needs). It is applied to the page alone, so the count and the
       page's keys are computed without its joins, and Django clones and compiles less.
+    - `object_list` may be a KeyedList: its count's key and its pages' SQL are then remembered per
+      key (with `.values()` rows), and its queryset is built only when they are not.
     """
 
     def __init__(self, object_list, per_page, *, rows: Callable[[QuerySet], Iterable] | None = None, **kwargs):
@@ -67,15 +184,27 @@ class LongListPaginator(Paginator):
         self.rows = rows
 
     @cached_property
+    def _prepared(self) -> _PreparedList:
+        keyed = self.object_list
+        # The rows' function is part of the SQL: a bound method is named by its function.
+        return _prepared_list((keyed.key, getattr(self.rows, "__func__", self.rows)), keyed)
+
+    def _queryset(self) -> QuerySet:
+        return self.object_list.queryset if isinstance(self.object_list, KeyedList) else self.object_list
+
+    @cached_property
     def count(self) -> int:
-        if not isinstance(self.object_list, QuerySet):
+        if isinstance(self.object_list, KeyedList):
+            db, key = self._prepared.db, self._prepared.count_key
+        elif isinstance(self.object_list, QuerySet):
+            db, key = self.object_list.db, _count_key(self.object_list)
+        else:
             return super().count
-        key = _count_key(self.object_list)
-        count = _kept_count(self.object_list, key)
+        count = _kept_count(db, key)
         if count is None:
             count = cache.get(key)
         if count is None:
-            count = self.object_list.count()
+            count = self._queryset().count()
             if count >= COUNT_CACHE_FROM:
                 cache.set(key, count, COUNT_CACHE_SECONDS)
         return count
@@ -88,11 +217,21 @@ class LongListPaginator(Paginator):
             # The last page takes its orphans. Unlike Paginator, do not cut it at `count`: a
             # remembered count may be a few rows short, and LIMIT stops at the real end anyway.
             top += self.orphans
-        matches = self.object_list
-        if not isinstance(matches, QuerySet):
-            return self._get_page(matches[bottom:top], number, self)
+        if isinstance(self.object_list, KeyedList):
+            prepared = self._prepared
+            if not prepared.page_prepared:
+                prepared.page = _PageStatement.prepare(self._page(_MARK_OFFSET, _MARK_OFFSET + _MARK_LIMIT))
+                prepared.page_prepared = True
+            if prepared.page is not None:
+                return self._get_page(prepared.page.rows(prepared.db, bottom, top), number, self)
+        if not isinstance(self.object_list, KeyedList | QuerySet):
+            return self._get_page(self.object_list[bottom:top], number, self)
+        return self._get_page(self._page(bottom, top), number, self)
+
+    def _page(self, bottom: int, top: int) -> QuerySet:
+        matches = self._queryset()
         page = matches.filter(pk__in=matches.values("pk")[bottom:top])
-        return self._get_page(self.rows(page) if self.rows else page, number, self)
+        return self.rows(page) if self.rows else page
 
 
 def _count_key(queryset: QuerySet) -> str:

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from catalog import selectors
 from catalog.api import CompanySerializer, ProductSerializer
 from catalog.models import Certification, PublicationStatus
-from tests.factories import CompanyFactory, ProductFactory, StaffUserFactory
+from tests.conftest import _client_for
+from tests.factories import CompanyFactory, ProductFactory, SMEUserFactory, StaffUserFactory
 from tradeon import pagination
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,48 @@ def test_company_filters_apply_and_a_plain_page_skips_them(staff_client):
     drafts = _results(staff_client.get("/api/v1/companies/", {"status": "draft", "page": 1}))
     assert [r["name_en"] for r in drafts] == ["Draft"]
     assert staff_client.get("/api/v1/companies/", {"status": "nonsense"}).status_code == 400
+
+
+# Lists remembered per key (tradeon.api.pagination.KeyedListMixin): who asks and the query string.
+# Each test first has the list prepared by someone who may see more, then asks as someone who may not.
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/", "/api/v1/companies/"])
+def test_a_list_prepared_for_staff_shows_a_buyer_no_drafts(path, staff_client, buyer_client):
+    pagination.forget_prepared_lists()
+    draft_company = CompanyFactory(status=PublicationStatus.DRAFT)
+    draft = ProductFactory(company=draft_company)
+    shown = ProductFactory()
+    staff_ids = {r["id"] for r in _results(staff_client.get(path))}
+    buyer_ids = {r["id"] for r in _results(buyer_client.get(path))}
+    if path.endswith("products/"):
+        assert {draft.pk, shown.pk} <= staff_ids and buyer_ids == {shown.pk}
+    else:
+        assert draft_company.pk in staff_ids and buyer_ids == {shown.company_id}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/", "/api/v1/companies/"])
+def test_a_list_prepared_for_one_sme_shows_another_none_of_its_drafts(path, sme_client, sme_user):
+    pagination.forget_prepared_lists()
+    Company = type(sme_user.company)
+    Company.objects.filter(pk=sme_user.company_id).update(status=PublicationStatus.DRAFT)
+    draft = ProductFactory(company=sme_user.company, status=PublicationStatus.DRAFT)
+    listed = ProductFactory()
+    own_ids = {r["id"] for r in _results(sme_client.get(path))}
+    other_ids = {r["id"] for r in _results(_client_for(SMEUserFactory()).get(path))}
+    if path.endswith("products/"):
+        assert draft.pk in own_ids and draft.pk not in other_ids and listed.pk in other_ids
+    else:
+        assert sme_user.company_id in own_ids and sme_user.company_id not in other_ids
+
+
+def test_each_query_string_is_its_own_list(buyer_client):
+    cream = ProductFactory(name_en="Night cream", keywords="lotion")
+    kimchi = ProductFactory(
+        name_en="Cabbage kimchi", keywords="kimchi", description_en="Fermented", description_ko="김치"
+    )
+    for _ in range(2):  # the second round reuses each list's remembered SQL
+        assert [r["id"] for r in _results(buyer_client.get("/api/v1/products/", {"q": "lotion"}))] == [cream.pk]
+        assert [r["id"] for r in _results(buyer_client.get("/api/v1/products/", {"q": "kimchi"}))] == [kimchi.pk]
+        assert [r["id"] for r in _results(buyer_client.get("/api/v1/products/", {"page_size": 1}))] == [kimchi.pk]
+        assert buyer_client.get("/api/v1/products/", {"q": "kimchi", "moq_max": "lots"}).status_code == 400

@@ -2,7 +2,7 @@ from functools import partial
 
 from rest_framework.pagination import PageNumberPagination
 
-from tradeon.pagination import COUNT_CACHE_FROM, COUNT_CACHE_SECONDS, LongListPaginator
+from tradeon.pagination import COUNT_CACHE_FROM, COUNT_CACHE_SECONDS, KeyedList, LongListPaginator
 
 
 class StandardPagination(PageNumberPagination):
@@ -30,3 +30,23 @@ class LongListPagination(StandardPagination):
             f"cached per query and may be up to {COUNT_CACHE_SECONDS} seconds old."
         )
         return response
+
+
+class KeyedListMixin:
+    """A list view (LongListPagination) whose list is a function of who asks and of the query
+    string alone, so LongListPaginator can remember its SQL per key (tradeon.pagination.KeyedList)
+    and skip building the queryset. The view says, in `list_scope()`, what of the user its
+    get_queryset() reads; get_queryset() and filter_queryset() may read nothing else but the query
+    string. The page and page size are not part of the key: they are the page's LIMIT and OFFSET."""
+
+    def list_scope(self) -> tuple:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        paging = {self.paginator.page_query_param, self.paginator.page_size_query_param}
+        query = tuple(
+            sorted((name, tuple(values)) for name, values in request.query_params.lists() if name not in paging)
+        )
+        key = (type(self).__module__, type(self).__qualname__, self.list_scope(), query)
+        page = self.paginate_queryset(KeyedList(key, lambda: self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
