@@ -22,33 +22,57 @@ from django.utils.functional import cached_property
 COUNT_CACHE_FROM = 1000
 COUNT_CACHE_SECONDS = 60
 
+# Pages from this offset on start their scan at a kept position (count_kept_by_database's
+# `position_sql`). Earlier pages step over fewer rows than that costs: their statement has no
+# parameters, so PostgreSQL plans it once per connection (DB_PREPARED_STATEMENTS), while one that
+# starts below a bound is planned on every run (~1 ms; plan_cache_mode=force_custom_plan).
+KEPT_POSITION_FROM = 2000
+
 
 # Lists whose size the database itself keeps exact (a counter row kept by triggers): counting
 # them is reading one row. Apps register them (catalog.apps); a list matches when its count key,
 # the SQL that selects its keys, is the registered list's, so any filter falls back to counting.
-_kept_counts: list[tuple[Callable[[], QuerySet], str, str]] = []
-_kept_count_sql: dict[str, dict[str, str]] = {}  # database alias -> {count key: SQL}
+@dataclass(frozen=True)
+class _KeptCount:
+    sql: str
+    position_sql: str | None
 
 
-def count_kept_by_database(rows: Callable[[], QuerySet], *, sql: str, vendor: str) -> None:
+_kept_counts: list[tuple[Callable[[], QuerySet], _KeptCount, str]] = []
+_kept_count_sql: dict[str, dict[str, _KeptCount]] = {}  # database alias -> {count key: SQL}
+
+
+def count_kept_by_database(
+    rows: Callable[[], QuerySet], *, sql: str, vendor: str, position_sql: str | None = None
+) -> None:
     """Register a list (`rows()` builds its queryset) whose count `sql` reads on databases of
-    `vendor`, where a migration keeps it."""
-    _kept_counts.append((rows, sql, vendor))
+    `vendor`, where a migration keeps it.
+
+    `position_sql`, if given, reads for an offset (its two parameters, both the offset) the count,
+    a bound and how many of the list's rows have a key at or above the bound, such that the row at
+    that offset of the list in newest-first order (descending primary key) has a key below the
+    bound; bound and number are NULL past the end. A keyed list in that order then starts a page's
+    scan at the bound instead of stepping over every row before it."""
+    _kept_counts.append((rows, _KeptCount(sql, position_sql), vendor))
     _kept_count_sql.clear()
 
 
-def _kept_count(db: str, key: str) -> int | None:
+def _kept(db: str, key: str) -> _KeptCount | None:
     known = _kept_count_sql.get(db)
     if known is None:
         vendor = connections[db].vendor
         known = _kept_count_sql[db] = {
-            _count_key(rows().using(db)): sql for rows, sql, kept_on in _kept_counts if kept_on == vendor
+            _count_key(rows().using(db)): kept for rows, kept, kept_on in _kept_counts if kept_on == vendor
         }
-    sql = known.get(key)
-    if sql is None:
+    return known.get(key)
+
+
+def _kept_count(db: str, key: str) -> int | None:
+    kept = _kept(db, key)
+    if kept is None:
         return None
     with connections[db].cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(kept.sql)
         return cursor.fetchone()[0]
 
 
@@ -76,8 +100,9 @@ _prepared: OrderedDict[Hashable, "_PreparedList"] = OrderedDict()
 _prepared_lock = threading.Lock()
 
 # A page's LIMIT and OFFSET are written into the SQL as numbers (Django's compiler does so), so the
-# remembered SQL is compiled with these two and has them replaced by each page's own.
-_MARK_LIMIT, _MARK_OFFSET = 987_654_301, 123_456_701
+# remembered SQL is compiled with these two and has them replaced by each page's own; a page that
+# starts below a key bound (count_kept_by_database's `position_sql`) has it as a parameter.
+_MARK_LIMIT, _MARK_OFFSET, _MARK_BOUND = 987_654_301, 123_456_701, 7_777_777_777_777_701
 
 
 @dataclass(frozen=True)
@@ -90,11 +115,13 @@ class _PageStatement:
     params: tuple
     names: tuple[str, ...]
     converters: tuple
+    bound_at: int | None = None  # where in `params` the key bound goes
 
     @classmethod
-    def prepare(cls, page: QuerySet) -> "_PageStatement | None":
-        """From the queryset of a page sliced at the marks; None if it cannot be reused (rows
-        that are not `.values()` dicts, or a backend that writes LIMIT differently)."""
+    def prepare(cls, page: QuerySet, *, bound: bool = False) -> "_PageStatement | None":
+        """From the queryset of a page sliced at the marks (and with keys below _MARK_BOUND if
+        `bound`); None if it cannot be reused (rows that are not `.values()` dicts, or a backend
+        that writes LIMIT differently)."""
         if page._iterable_class is not ValuesIterable:
             return None
         connection = connections[page.db]
@@ -110,14 +137,22 @@ class _PageStatement:
             if query.selected
             else [*query.extra_select, *query.values_select, *query.annotation_select]
         )
+        bound_at = None
+        if bound:
+            if list(params).count(_MARK_BOUND) != 1:
+                return None
+            bound_at = list(params).index(_MARK_BOUND)
         converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-        return cls(before, after, tuple(params), tuple(names), tuple(converters.items()))
+        return cls(before, after, tuple(params), tuple(names), tuple(converters.items()), bound_at)
 
-    def rows(self, db: str, bottom: int, top: int) -> list[dict]:
+    def rows(self, db: str, bottom: int, top: int, *, bound: int | None = None) -> list[dict]:
         connection = connections[db]
         sql = self.before + connection.ops.limit_offset_sql(bottom, top) + self.after
+        params = self.params
+        if self.bound_at is not None:
+            params = (*params[: self.bound_at], bound, *params[self.bound_at + 1 :])
         with connection.cursor() as cursor:
-            cursor.execute(sql, self.params)
+            cursor.execute(sql, params)
             fetched = cursor.fetchall()
         names = self.names
         if not self.converters:
@@ -137,8 +172,21 @@ class _PageStatement:
 class _PreparedList:
     db: str
     count_key: str
+    newest_first: bool  # ordered by descending primary key alone
     page: _PageStatement | None = None
     page_prepared: bool = False
+    from_bound: _PageStatement | None = None  # the page, scanning keys below a bound
+    from_bound_prepared: bool = False
+
+
+def _newest_first(queryset: QuerySet) -> bool:
+    query, pk = queryset.query, queryset.model._meta.pk
+    return (
+        tuple(query.order_by) in {("-pk",), (f"-{pk.name}",), (f"-{pk.attname}",)}
+        and not query.extra_order_by
+        and not query.distinct
+        and not query.combinator
+    )
 
 
 def _prepared_list(key: Hashable, keyed: KeyedList) -> _PreparedList:
@@ -148,7 +196,7 @@ def _prepared_list(key: Hashable, keyed: KeyedList) -> _PreparedList:
             _prepared.move_to_end(key)
             return prepared
     queryset = keyed.queryset
-    prepared = _PreparedList(db=queryset.db, count_key=_count_key(queryset))
+    prepared = _PreparedList(db=queryset.db, count_key=_count_key(queryset), newest_first=_newest_first(queryset))
     with _prepared_lock:
         prepared = _prepared.setdefault(key, prepared)
         while len(_prepared) > PREPARED_LISTS:
@@ -209,7 +257,29 @@ class LongListPaginator(Paginator):
                 cache.set(key, count, COUNT_CACHE_SECONDS)
         return count
 
+    def _kept_position(self, number) -> tuple[int, int, int] | None:
+        """For a keyed newest-first list whose positions the database keeps: read the count and
+        where page `number` starts, in one query. (offset, bound, rows at or above the bound)."""
+        if not isinstance(self.object_list, KeyedList) or "count" in self.__dict__:
+            return None
+        prepared = self._prepared
+        kept = _kept(prepared.db, prepared.count_key) if prepared.newest_first else None
+        if kept is None or kept.position_sql is None:
+            return None
+        try:
+            bottom = (int(number) - 1) * self.per_page
+        except (TypeError, ValueError):
+            return None  # validate_number says what is wrong
+        if bottom < KEPT_POSITION_FROM:
+            return None
+        with connections[prepared.db].cursor() as cursor:
+            cursor.execute(kept.position_sql, [bottom, bottom])
+            count, bound, before = cursor.fetchone()
+        self.count = count  # the cached_property's value
+        return None if bound is None else (bottom, bound, before)
+
     def page(self, number):
+        position = self._kept_position(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
@@ -219,6 +289,15 @@ class LongListPaginator(Paginator):
             top += self.orphans
         if isinstance(self.object_list, KeyedList):
             prepared = self._prepared
+            if position is not None and position[0] == bottom:
+                if not prepared.from_bound_prepared:
+                    page = self._page(_MARK_OFFSET, _MARK_OFFSET + _MARK_LIMIT, below=_MARK_BOUND)
+                    prepared.from_bound = _PageStatement.prepare(page, bound=True)
+                    prepared.from_bound_prepared = True
+                if prepared.from_bound is not None:
+                    _, bound, before = position
+                    rows = prepared.from_bound.rows(prepared.db, bottom - before, top - before, bound=bound)
+                    return self._get_page(rows, number, self)
             if not prepared.page_prepared:
                 prepared.page = _PageStatement.prepare(self._page(_MARK_OFFSET, _MARK_OFFSET + _MARK_LIMIT))
                 prepared.page_prepared = True
@@ -228,9 +307,10 @@ class LongListPaginator(Paginator):
             return self._get_page(self.object_list[bottom:top], number, self)
         return self._get_page(self._page(bottom, top), number, self)
 
-    def _page(self, bottom: int, top: int) -> QuerySet:
+    def _page(self, bottom: int, top: int, *, below: int | None = None) -> QuerySet:
         matches = self._queryset()
-        page = matches.filter(pk__in=matches.values("pk")[bottom:top])
+        keys = matches if below is None else matches.filter(pk__lt=below)
+        page = matches.filter(pk__in=keys.values("pk")[bottom:top])
         return self.rows(page) if self.rows else page
 
 

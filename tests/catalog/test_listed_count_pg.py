@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog import services
 from catalog.models import HSCode, Product, PublicationStatus
 from tests import factories
+from tradeon import pagination
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,9 +27,19 @@ def kept() -> int:
         return cursor.fetchone()[0]
 
 
+def blocks() -> dict[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT block, n FROM catalog_listed_product_block WHERE n > 0")
+        return dict(cursor.fetchall())
+
+
 def assert_exact() -> int:
+    """The kept count (0008) and the listed products in each block of 1,024 ids (0009)."""
     counted = Product.objects.filter(is_listed=True).count()
     assert kept() == counted
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id >> 10, count(*) FROM catalog_product WHERE is_listed GROUP BY 1")
+        assert blocks() == dict(cursor.fetchall())
     return counted
 
 
@@ -96,11 +107,12 @@ def test_an_edit_that_leaves_the_listing_alone_does_not_touch_the_count():
     assert len(captured) == 1
     with connection.cursor() as cursor:
         # The trigger ran but updated no counter row: the row's version is unchanged.
-        cursor.execute("SELECT xmin::text FROM catalog_listed_product_count")
-        version = cursor.fetchone()[0]
+        versions = "SELECT (SELECT xmin::text FROM catalog_listed_product_count), array_agg(xmin::text) FROM catalog_listed_product_block"
+        cursor.execute(versions)
+        before = cursor.fetchone()
         Product.objects.filter(pk=product.pk).update(name_en="Renamed again")
-        cursor.execute("SELECT xmin::text FROM catalog_listed_product_count")
-        assert cursor.fetchone()[0] == version
+        cursor.execute(versions)
+        assert cursor.fetchone() == before
     assert_exact()
 
 
@@ -133,3 +145,25 @@ def test_the_buyers_list_reads_the_kept_count_and_a_filtered_list_counts(buyer_c
     sql = [q["sql"] for q in captured.captured_queries]
     assert not any("catalog_listed_product_count" in s for s in sql)
     assert any("COUNT(" in s.upper() for s in sql)
+
+
+def test_deep_pages_of_the_buyers_list_start_at_the_kept_block(buyer_client, monkeypatch):
+    """A page past KEPT_POSITION_FROM reads, with the count, the block of 1,024 ids that holds its
+    first row, and scans from that block's bound (0009): the same rows as counting from the top."""
+    monkeypatch.setattr(pagination, "KEPT_POSITION_FROM", 0)  # every page, with pages of 3
+    pagination.forget_prepared_lists()
+    company = factories.CompanyFactory(status=PUBLISHED)
+    base = 50_000_000  # ids of their own, spread over several blocks, drafts among them
+    for n, offset in enumerate([0, 1, 2, 5, 1023, 1024, 1025, 2048, 2049, 4000, 4001, 4002, 9000, 9001, 10240]):
+        factories.ProductFactory(id=base + offset, company=company, status=DRAFT if n % 4 == 3 else PUBLISHED)
+    newest_first = list(Product.objects.filter(is_listed=True).order_by("-id").values_list("id", flat=True))
+    assert len(newest_first) == assert_exact()
+    pages = -(-len(newest_first) // 3)
+    for page in range(1, pages + 1):
+        with CaptureQueriesContext(connection) as captured:
+            body = buyer_client.get("/api/v1/products/", {"page": page, "page_size": 3}).json()
+        assert [row["id"] for row in body["results"]] == newest_first[(page - 1) * 3 : page * 3], page
+        assert body["count"] == len(newest_first)
+        assert len(captured) == 2  # count and position in one query, then the page
+        assert "catalog_listed_product_block" in captured.captured_queries[0]["sql"]
+    assert buyer_client.get("/api/v1/products/", {"page": pages + 1, "page_size": 3}).status_code == 404
