@@ -14,14 +14,17 @@ SQLite (the embedded default) keeps no such table and counts as before.
 
 from django.db import migrations
 
-FORWARDS = """
+TABLE = """
 CREATE TABLE catalog_listed_product_count (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     n bigint NOT NULL CHECK (n >= 0)
 );
 INSERT INTO catalog_listed_product_count (n) SELECT count(*) FROM catalog_product WHERE is_listed;
+"""
 
-CREATE FUNCTION catalog_listed_product_count_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+# Migration 0009 replaces this function (it also keeps blocks) and puts it back when reversed.
+KEEP_FUNCTION = """
+CREATE OR REPLACE FUNCTION catalog_listed_product_count_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     delta bigint := 0;
 BEGIN
@@ -41,7 +44,9 @@ BEGIN
     RETURN NULL;
 END
 $$;
+"""
 
+TRIGGERS = """
 CREATE TRIGGER catalog_listed_product_count_insert AFTER INSERT ON catalog_product
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION catalog_listed_product_count_keep();
@@ -54,6 +59,8 @@ CREATE TRIGGER catalog_listed_product_count_delete AFTER DELETE ON catalog_produ
 CREATE TRIGGER catalog_listed_product_count_truncate AFTER TRUNCATE ON catalog_product
     FOR EACH STATEMENT EXECUTE FUNCTION catalog_listed_product_count_keep();
 """
+
+FORWARDS = TABLE + KEEP_FUNCTION + TRIGGERS
 
 BACKWARDS = """
 DROP TRIGGER IF EXISTS catalog_listed_product_count_truncate ON catalog_product;

@@ -12,6 +12,8 @@ As with the count, a block's row is touched only by statements that change how m
 that block are listed. SQLite keeps no such table and pages as before.
 """
 
+import importlib
+
 from django.db import migrations
 
 # A block is the ids sharing `id >> 10`; catalog.apps reads them with the same shift.
@@ -73,30 +75,11 @@ INSERT INTO catalog_listed_product_block (block, n)
     + KEEP
 )
 
-# Migration 0008's function, which keeps the count alone.
-BACKWARDS = """
-CREATE OR REPLACE FUNCTION catalog_listed_product_count_keep() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    delta bigint := 0;
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        UPDATE catalog_listed_product_count SET n = 0;
-        RETURN NULL;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        delta := delta + (SELECT count(*) FROM new_rows WHERE is_listed);
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        delta := delta - (SELECT count(*) FROM old_rows WHERE is_listed);
-    END IF;
-    IF delta <> 0 THEN
-        UPDATE catalog_listed_product_count SET n = n + delta;
-    END IF;
-    RETURN NULL;
-END
-$$;
-DROP TABLE IF EXISTS catalog_listed_product_block;
-"""
+# Put back migration 0008's function, which keeps the count alone.
+BACKWARDS = (
+    importlib.import_module("catalog.migrations.0008_listed_product_count").KEEP_FUNCTION
+    + "DROP TABLE IF EXISTS catalog_listed_product_block;"
+)
 
 
 def forwards(apps, schema_editor):
