@@ -314,6 +314,7 @@ class CompanyViewSet(KeyedListMixin, mixins.CreateModelMixin, mixins.UpdateModel
     permission_classes = [ReadOnlyOrRole]
     write_roles = (Role.SME, Role.STAFF)
     pagination_class = LongListPagination
+    list_scope = staticmethod(selectors.list_scope)
     filterset_fields = {"status": ["exact"], "seoul_award": ["exact"]}
     ordering_fields = ["name_en", "name_ko", "created_at"]
 
@@ -325,9 +326,6 @@ class CompanyViewSet(KeyedListMixin, mixins.CreateModelMixin, mixins.UpdateModel
         if sector:
             queryset = queryset.filter(sector__code=sector)
         return queryset
-
-    def list_scope(self):
-        return selectors.list_scope(self.request.user)
 
     def page_rows(self, page):
         """What a list page shows (LongListPagination applies it to the page alone)."""
@@ -392,6 +390,7 @@ class ProductViewSet(KeyedListMixin, viewsets.ModelViewSet):
     permission_classes = [ReadOnlyOrRole]
     write_roles = (Role.SME, Role.STAFF)
     pagination_class = LongListPagination
+    list_scope = staticmethod(selectors.list_scope)
     filter_backends = []
 
     def get_queryset(self):
@@ -418,9 +417,6 @@ class ProductViewSet(KeyedListMixin, viewsets.ModelViewSet):
             company_id=data.get("company"),
             order="newest",
         )
-
-    def list_scope(self):
-        return selectors.list_scope(self.request.user)
 
     def page_rows(self, page):
         """What a list page shows (LongListPagination applies it to the page alone)."""

@@ -6,7 +6,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -173,10 +173,8 @@ class _PreparedList:
     db: str
     count_key: str
     newest_first: bool  # ordered by descending primary key alone
-    page: _PageStatement | None = None
-    page_prepared: bool = False
-    from_bound: _PageStatement | None = None  # the page, scanning keys below a bound
-    from_bound_prepared: bool = False
+    # The page's statement, by whether it scans keys below a bound; None where it cannot be reused.
+    pages: dict[bool, _PageStatement | None] = field(default_factory=dict)
 
 
 def _newest_first(queryset: QuerySet) -> bool:
@@ -257,9 +255,9 @@ class LongListPaginator(Paginator):
                 cache.set(key, count, COUNT_CACHE_SECONDS)
         return count
 
-    def _kept_position(self, number) -> tuple[int, int, int] | None:
+    def _kept_position(self, number) -> tuple[int, int] | None:
         """For a keyed newest-first list whose positions the database keeps: read the count and
-        where page `number` starts, in one query. (offset, bound, rows at or above the bound)."""
+        where page `number` starts, in one query: (bound, rows at or above the bound)."""
         if not isinstance(self.object_list, KeyedList) or "count" in self.__dict__:
             return None
         prepared = self._prepared
@@ -276,7 +274,7 @@ class LongListPaginator(Paginator):
             cursor.execute(kept.position_sql, [bottom, bottom])
             count, bound, before = cursor.fetchone()
         self.count = count  # the cached_property's value
-        return None if bound is None else (bottom, bound, before)
+        return None if bound is None else (bound, before)
 
     def page(self, number):
         position = self._kept_position(number)
@@ -288,24 +286,23 @@ class LongListPaginator(Paginator):
             # remembered count may be a few rows short, and LIMIT stops at the real end anyway.
             top += self.orphans
         if isinstance(self.object_list, KeyedList):
-            prepared = self._prepared
-            if position is not None and position[0] == bottom:
-                if not prepared.from_bound_prepared:
-                    page = self._page(_MARK_OFFSET, _MARK_OFFSET + _MARK_LIMIT, below=_MARK_BOUND)
-                    prepared.from_bound = _PageStatement.prepare(page, bound=True)
-                    prepared.from_bound_prepared = True
-                if prepared.from_bound is not None:
-                    _, bound, before = position
-                    rows = prepared.from_bound.rows(prepared.db, bottom - before, top - before, bound=bound)
-                    return self._get_page(rows, number, self)
-            if not prepared.page_prepared:
-                prepared.page = _PageStatement.prepare(self._page(_MARK_OFFSET, _MARK_OFFSET + _MARK_LIMIT))
-                prepared.page_prepared = True
-            if prepared.page is not None:
-                return self._get_page(prepared.page.rows(prepared.db, bottom, top), number, self)
+            db = self._prepared.db
+            if position is not None and (statement := self._page_statement(bounded=True)) is not None:
+                bound, before = position
+                return self._get_page(statement.rows(db, bottom - before, top - before, bound=bound), number, self)
+            if (statement := self._page_statement(bounded=False)) is not None:
+                return self._get_page(statement.rows(db, bottom, top), number, self)
         if not isinstance(self.object_list, KeyedList | QuerySet):
             return self._get_page(self.object_list[bottom:top], number, self)
         return self._get_page(self._page(bottom, top), number, self)
+
+    def _page_statement(self, *, bounded: bool) -> _PageStatement | None:
+        """The keyed list's remembered page statement, prepared on first use."""
+        pages = self._prepared.pages
+        if bounded not in pages:
+            page = self._page(_MARK_OFFSET, _MARK_OFFSET + _MARK_LIMIT, below=_MARK_BOUND if bounded else None)
+            pages[bounded] = _PageStatement.prepare(page, bound=bounded)
+        return pages[bounded]
 
     def _page(self, bottom: int, top: int, *, below: int | None = None) -> QuerySet:
         matches = self._queryset()

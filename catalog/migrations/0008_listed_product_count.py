@@ -72,17 +72,17 @@ DROP TABLE IF EXISTS catalog_listed_product_count;
 """
 
 
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        # Without parameters (params=None) the statements go as one simple query.
-        schema_editor.execute(FORWARDS, params=None)
+def on_postgresql(sql: str):
+    """A RunPython function that runs `sql` on PostgreSQL and nothing on SQLite (also for 0009)."""
 
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            # Without parameters (params=None) the statements go as one simple query.
+            schema_editor.execute(sql, params=None)
 
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARDS, params=None)
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0007_alter_product_currency")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunPython(on_postgresql(FORWARDS), on_postgresql(BACKWARDS))]

@@ -75,23 +75,12 @@ INSERT INTO catalog_listed_product_block (block, n)
     + KEEP
 )
 
+_0008 = importlib.import_module("catalog.migrations.0008_listed_product_count")
+
 # Put back migration 0008's function, which keeps the count alone.
-BACKWARDS = (
-    importlib.import_module("catalog.migrations.0008_listed_product_count").KEEP_FUNCTION
-    + "DROP TABLE IF EXISTS catalog_listed_product_block;"
-)
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARDS, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARDS, params=None)
+BACKWARDS = _0008.KEEP_FUNCTION + "DROP TABLE IF EXISTS catalog_listed_product_block;"
 
 
 class Migration(migrations.Migration):
     dependencies = [("catalog", "0008_listed_product_count")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [migrations.RunPython(_0008.on_postgresql(FORWARDS), _0008.on_postgresql(BACKWARDS))]

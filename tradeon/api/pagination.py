@@ -1,4 +1,6 @@
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from rest_framework.pagination import PageNumberPagination
 
@@ -35,18 +37,18 @@ class LongListPagination(StandardPagination):
 class KeyedListMixin:
     """A list view (LongListPagination) whose list is a function of who asks and of the query
     string alone, so LongListPaginator can remember its SQL per key (tradeon.pagination.KeyedList)
-    and skip building the queryset. The view says, in `list_scope()`, what of the user its
+    and skip building the queryset. The view says, in `list_scope(user)`, what of the user its
     get_queryset() reads; get_queryset() and filter_queryset() may read nothing else but the query
     string. The page and page size are not part of the key: they are the page's LIMIT and OFFSET."""
 
-    def list_scope(self) -> tuple:
-        raise NotImplementedError
+    # What of the user get_queryset() reads: a function of the user, set by each view.
+    list_scope: Callable[[Any], tuple]
 
     def list(self, request, *args, **kwargs):
         paging = {self.paginator.page_query_param, self.paginator.page_size_query_param}
         query = tuple(
             sorted((name, tuple(values)) for name, values in request.query_params.lists() if name not in paging)
         )
-        key = (type(self).__module__, type(self).__qualname__, self.list_scope(), query)
+        key = (type(self).__module__, type(self).__qualname__, self.list_scope(request.user), query)
         page = self.paginate_queryset(KeyedList(key, lambda: self.filter_queryset(self.get_queryset())))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
