@@ -119,6 +119,12 @@ class Company(models.Model):
     website = models.URLField(_("website"), blank=True)
     seoul_award = models.BooleanField(_("Seoul Award"), default=False)
     status = models.CharField(max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT)
+    # `status` as a column the database computes. A buyer's list filters on it without a
+    # parameter (`WHERE is_published`), so PostgreSQL plans its page once per connection instead
+    # of on every request (plan_cache_mode=force_custom_plan replans statements with parameters).
+    is_published = models.GeneratedField(
+        expression=Q(status=PublicationStatus.PUBLISHED), output_field=models.BooleanField(), db_persist=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,7 +137,7 @@ class Company(models.Model):
             # deep page finds its ids in the index alone (tradeon.pagination).
             models.Index(
                 fields=["name_en", "id"],
-                condition=Q(status=PublicationStatus.PUBLISHED),
+                condition=Q(is_published=True),
                 name="company_published_by_name",
             ),
         ]

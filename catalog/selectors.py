@@ -20,7 +20,7 @@ from django.db.models import (
 
 from tradeon.accounts.models import Role
 
-from .models import Certification, Company, HSCode, Product, PublicationStatus
+from .models import Certification, Company, HSCode, Product
 
 
 class GroupConcat(Aggregate):
@@ -65,7 +65,7 @@ def company_list(*, user) -> QuerySet[Company]:
     )
     if user.role == Role.STAFF:
         return queryset
-    visible = Q(status=PublicationStatus.PUBLISHED)
+    visible = Q(is_published=True)
     if user.role == Role.SME:
         visible |= Q(pk=user.company_id)
     return queryset.filter(visible)

@@ -1,12 +1,17 @@
 """The catalogue's list endpoints: rows built from `.values()` say exactly what the serializers say,
 the orders, deep pages and remembered counts (tradeon.pagination), and visibility after writes."""
 
+import gc
 import json
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
+from django.test.client import ClientHandler
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
 
 from catalog import selectors
 from catalog.api import CompanySerializer, ProductSerializer
@@ -125,6 +130,20 @@ def test_the_api_docs_say_when_a_count_is_exact(client, staff_user):
     assert "exact below 1,000" in described
 
 
+def test_a_buyers_lists_are_statements_without_parameters(buyer_client):
+    """PostgreSQL plans a statement without parameters once per connection and replans one with
+    parameters on every run (plan_cache_mode=force_custom_plan): a buyer's plain lists filter on
+    columns (`Product.is_listed`, `Company.is_published`), not on a status value."""
+    CompanyFactory(status=PublicationStatus.DRAFT)
+    ProductFactory()
+    pagination.forget_prepared_lists()
+    for path in ("/api/v1/companies/", "/api/v1/products/"):
+        assert _results(buyer_client.get(path))
+    statements = [prepared.pages[False] for prepared in pagination._prepared.values()]
+    assert len(statements) == 2
+    assert [statement.params for statement in statements] == [(), ()]
+
+
 def test_companies_are_listed_by_name_across_pages_without_drafts(buyer_client):
     names = [f"Company {i:03d}" for i in range(60)]
     for name in reversed(names):
@@ -197,3 +216,28 @@ def test_each_query_string_is_its_own_list(buyer_client):
         assert [r["id"] for r in _results(buyer_client.get("/api/v1/products/", {"q": "kimchi"}))] == [kimchi.pk]
         assert [r["id"] for r in _results(buyer_client.get("/api/v1/products/", {"page_size": 1}))] == [kimchi.pk]
         assert buyer_client.get("/api/v1/products/", {"q": "kimchi", "moq_max": "lots"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/", "/api/v1/companies/"])
+def test_a_closed_list_response_leaves_its_rows_to_reference_counting(path, buyer_user):
+    """Nothing of a list page waits for the garbage collector once the server has closed the
+    response (KeyedListMixin.finalize_response). Served by the test client's handler, which
+    closes the response as a WSGI server does; the test Client itself adds a cycle of its own."""
+    ProductFactory.create_batch(3)
+    token = Token.objects.create(user=buyer_user)
+    environ = RequestFactory().get(path, HTTP_AUTHORIZATION=f"Token {token.key}").environ
+    ClientHandler()(environ)  # the first request of a list also prepares its SQL
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        response = ClientHandler()(environ)
+        assert response.status_code == 200 and len(json.loads(response.content)["results"]) == 3
+        del response
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, Response) or (isinstance(o, dict) and "name_en" in o)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []

@@ -135,3 +135,19 @@ def test_migration_fills_the_copies_of_existing_products():
     assert_copies_agree_with_companies()
     assert Product.objects.get(pk=listed.pk).is_listed is True
     assert Product.objects.get(pk=of_draft_company.pk).company_seoul_award is True
+
+
+def test_a_companys_is_published_is_its_status_after_every_kind_of_write():
+    """`Company.is_published` is computed by the database, so writes that bypass the services
+    (QuerySet.update, bulk_create) keep it too."""
+    draft = factories.CompanyFactory(status=DRAFT)
+    published = factories.CompanyFactory(status=PUBLISHED)
+    assert Company.objects.get(pk=draft.pk).is_published is False
+    assert Company.objects.get(pk=published.pk).is_published is True
+    Company.objects.filter(pk=draft.pk).update(status=PUBLISHED)
+    Company.objects.filter(pk=published.pk).update(status=DRAFT)
+    assert set(Company.objects.filter(is_published=True).values_list("pk", flat=True)) == {draft.pk}
+    services.company_update(
+        company=Company.objects.get(pk=published.pk), updated_by=factories.StaffUserFactory(), status=PUBLISHED
+    )
+    assert set(Company.objects.filter(is_published=True).values_list("pk", flat=True)) == {draft.pk, published.pk}
