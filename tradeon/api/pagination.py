@@ -39,7 +39,8 @@ class KeyedListMixin:
     string alone, so LongListPaginator can remember its SQL per key (tradeon.pagination.KeyedList)
     and skip building the queryset. The view says, in `list_scope(user)`, what of the user its
     get_queryset() reads; get_queryset() and filter_queryset() may read nothing else but the query
-    string. The page and page size are not part of the key: they are the page's LIMIT and OFFSET."""
+    string. The page and page size are not part of the key: they are the page's LIMIT and OFFSET.
+    Its responses let go of their page when the server closes them (`finalize_response`)."""
 
     # What of the user get_queryset() reads: a function of the user, set by each view.
     list_scope: Callable[[Any], tuple]
