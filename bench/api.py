@@ -187,7 +187,6 @@ def measure(
         response = handler(environ)
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code, response.content[:300])
-    del response
     # Query counts in a separate pass: capturing SQL costs time of its own.
     with_token, without_auth, sql_ms = [], [], []
     for path in sorted(set(paths))[:40]:

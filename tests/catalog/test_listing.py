@@ -138,8 +138,8 @@ def test_migration_fills_the_copies_of_existing_products():
 
 
 def test_a_companys_is_published_is_its_status_after_every_kind_of_write():
-    """`Company.is_published` is computed by the database, so writes that bypass the services
-    (QuerySet.update, bulk_create) keep it too."""
+    """`Company.is_published` is computed by the database, so a write that bypasses the services
+    (QuerySet.update) keeps it too."""
     draft = factories.CompanyFactory(status=DRAFT)
     published = factories.CompanyFactory(status=PUBLISHED)
     assert Company.objects.get(pk=draft.pk).is_published is False
